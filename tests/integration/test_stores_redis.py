@@ -10,18 +10,14 @@ import signal
 import sys
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
 
-from gateway.stores import LockTimeout, build_stores
+from gateway.stores import LockTimeout, Stores, build_stores
 from gateway.stores.redis import RedisConversationLock
 from gateway.stores.redis._lock_scripts import ACQUIRE
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "gateway" / "stores"))  # the contract
-pytest.register_assert_rewrite("stores_contract")
-from stores_contract import (  # noqa: E402
+from tests.gateway.stores.stores_contract import (
     IdempotencyContract,
     LockContract,
     OpenStores,
@@ -36,14 +32,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.redis]
 @pytest.fixture
 async def open_stores(redis_base_url: str, redis_prefix: str) -> AsyncIterator[OpenStores]:
     """Each call is another gateway process: a new Redis client on the same server and prefix."""
-    opened = []
+    opened: list[Stores] = []
 
-    def open_process() -> object:
+    def open_process() -> Stores:
         stores = build_stores(redis_base_url, prefix=redis_prefix)
         opened.append(stores)
         return stores
 
-    yield open_process  # type: ignore[misc]
+    yield open_process
     for stores in opened:
         await stores.close()
 
@@ -138,23 +134,21 @@ async def test_living_holder_keeps_its_lock_beyond_the_lease(
         await stores.close()
 
 
-async def test_dead_waiter_loses_its_place(
-    redis_client: aioredis.Redis, redis_prefix: str
-) -> None:
+async def test_dead_waiter_loses_its_place(redis_client: aioredis.Redis, redis_prefix: str) -> None:
     lock = RedisConversationLock(redis_client, prefix=redis_prefix, waiter_ttl=0.3)
     keys = [f"{redis_prefix}lock:{part}:conv-1" for part in ("owner", "queue", "alive", "seq")]
     async with lock.lock("conv-1", timeout=1):
         # A waiter of a process that then died: queued once, never polls again.
         assert await redis_client.eval(ACQUIRE, 4, *keys, "dead-token", 30_000, 300) == 0
-        waiter = asyncio.create_task(_enter_and_leave(lock, "conv-1", timeout=5))
+        waiter = asyncio.create_task(_enter_and_leave(lock, "conv-1", patience=5))
         await asyncio.sleep(0.05)
     released_at = time.monotonic()
     await waiter
     assert time.monotonic() - released_at < 0.3 + 0.2
 
 
-async def _enter_and_leave(lock: RedisConversationLock, key: str, *, timeout: float) -> None:
-    async with lock.lock(key, timeout=timeout):
+async def _enter_and_leave(lock: RedisConversationLock, key: str, *, patience: float) -> None:
+    async with lock.lock(key, timeout=patience):
         pass
 
 
@@ -164,8 +158,8 @@ async def test_no_lock_keys_remain_once_nobody_holds_or_waits(
     stores = build_stores(redis_base_url, prefix=redis_prefix)
     try:
 
-        async def use(timeout: float) -> None:
-            async with stores.lock.lock("conv-1", timeout=timeout):
+        async def use(patience: float) -> None:
+            async with stores.lock.lock("conv-1", timeout=patience):
                 await asyncio.sleep(0.01)
 
         results = await asyncio.gather(

@@ -12,7 +12,7 @@ __all__ = ["RedisRateLimiter"]
 # The same arithmetic as gateway/stores/_token_bucket.py. Times are integer microseconds of
 # server time (exact in a double). Returns the wait in microseconds, or -1 when refused.
 _TAKE = """
-local rate = tonumber(ARGV[1]) * 1.06
+local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local reserve = ARGV[3] == '1'
 local t = redis.call('TIME')

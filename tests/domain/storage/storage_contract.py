@@ -27,7 +27,7 @@ from domain.storage.repositories import (
     PatientRepository,
     PracticeRepository,
 )
-from domain.storage.tables import metadata
+from domain.storage.schema import metadata
 from gateway.demo_data import build_demo, load_demo
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)

@@ -35,8 +35,8 @@ def _key(name: str) -> str:
     return f"{name}-{uuid.uuid4().hex[:8]}"
 
 
-async def _next(messages: AsyncIterator[JsonObject], timeout: float = 2.0) -> JsonObject:
-    async with asyncio.timeout(timeout):
+async def _next(messages: AsyncIterator[JsonObject], within: float = 2.0) -> JsonObject:
+    async with asyncio.timeout(within):
         return await anext(messages)
 
 
@@ -101,16 +101,14 @@ class LockContract:
                 async with stores.lock.lock(key, timeout=0):
                     pytest.fail("acquired a held lock")
 
-    async def test_gave_up_waiters_do_not_block_the_next_one(
-        self, open_stores: OpenStores
-    ) -> None:
+    async def test_gave_up_waiters_do_not_block_the_next_one(self, open_stores: OpenStores) -> None:
         stores = open_stores()
         key = _key("conv")
         holding = stores.lock.lock(key, timeout=1)
         await holding.__aenter__()
 
-        async def wait(timeout: float) -> float:
-            async with stores.lock.lock(key, timeout=timeout):
+        async def wait(patience: float) -> float:
+            async with stores.lock.lock(key, timeout=patience):
                 return time.monotonic()
 
         impatient = asyncio.create_task(wait(0.05))
@@ -314,7 +312,10 @@ class PubSubContract:
         here, there = open_stores(), open_stores()
         channel = _key("hub")
         update = {"conversation": "c-17", "unread": 2, "preview": "Can I come at 3?", "ok": True}
-        async with here.pubsub.subscribe(channel) as mine, there.pubsub.subscribe(channel) as theirs:
+        async with (
+            here.pubsub.subscribe(channel) as mine,
+            there.pubsub.subscribe(channel) as theirs,
+        ):
             await here.pubsub.publish(channel, update)
             assert await _next(mine) == update
             assert await _next(theirs) == update

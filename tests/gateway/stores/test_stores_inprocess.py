@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -15,10 +13,7 @@ from gateway.stores.inprocess import (
     InProcessIdempotencyStore,
     InProcessRateLimiter,
 )
-
-sys.path.insert(0, str(Path(__file__).parent))  # the contract module lives beside this file
-pytest.register_assert_rewrite("stores_contract")
-from stores_contract import (  # noqa: E402
+from tests.gateway.stores.stores_contract import (
     IdempotencyContract,
     LockContract,
     OpenStores,
@@ -65,8 +60,8 @@ def test_default_is_in_process() -> None:
 async def test_lock_forgets_keys_no_longer_in_use() -> None:
     lock = InProcessConversationLock()
 
-    async def use(key: str, timeout: float) -> None:
-        async with lock.lock(key, timeout=timeout):
+    async def use(key: str, patience: float) -> None:
+        async with lock.lock(key, timeout=patience):
             await asyncio.sleep(0.001)
 
     async def cancelled_waiter(key: str) -> None:
@@ -78,8 +73,9 @@ async def test_lock_forgets_keys_no_longer_in_use() -> None:
 
     jobs = [use(f"conv-{i % 40}", 5) for i in range(400)]
     jobs += [cancelled_waiter(f"conv-{i}") for i in range(20)]
-    results = await asyncio.gather(*jobs, *(use("conv-1", 0) for _ in range(20)),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        *jobs, *(use("conv-1", 0) for _ in range(20)), return_exceptions=True
+    )
     assert all(r is None or isinstance(r, LockTimeout) for r in results)
     assert lock.key_count == 0
 
@@ -99,8 +95,8 @@ async def test_lock_handed_over_as_the_waiter_times_out_is_passed_on() -> None:
     assert lock.key_count == 0
 
 
-async def _enter_and_leave(lock: InProcessConversationLock, key: str, timeout: float) -> None:
-    async with lock.lock(key, timeout=timeout):
+async def _enter_and_leave(lock: InProcessConversationLock, key: str, patience: float) -> None:
+    async with lock.lock(key, timeout=patience):
         pass
 
 

@@ -1,0 +1,7 @@
+"""The whole schema: core tables plus each area's own table module. Alembic compares this."""
+
+from __future__ import annotations
+
+from domain.storage.tables import metadata
+
+__all__ = ["metadata"]
