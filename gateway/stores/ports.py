@@ -1,7 +1,9 @@
 """The ports of the shared stores: what the gateway needs from a store shared by its processes.
 
 Each port has an in-process implementation (one embedded gateway process, the default) and a
-Redis implementation (many gateway processes). Both pass the same contract test suite.
+Redis implementation (many gateway processes). Both pass the same contract test suite
+(tests/gateway/stores/stores_contract.py). Errors of the backing store itself (e.g. Redis being
+unreachable) propagate unchanged from every method.
 """
 
 from __future__ import annotations

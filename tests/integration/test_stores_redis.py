@@ -134,6 +134,21 @@ async def test_living_holder_keeps_its_lock_beyond_the_lease(
         await stores.close()
 
 
+async def test_holder_whose_lease_ran_out_cannot_release_the_next_holder(
+    redis_client: aioredis.Redis, redis_prefix: str
+) -> None:
+    stalled = RedisConversationLock(redis_client, prefix=redis_prefix, lease=0.2)
+    healthy = RedisConversationLock(redis_client, prefix=redis_prefix)
+    stale = stalled.lock("conv-1", timeout=1)
+    await stale.__aenter__()
+    await stalled.aclose()  # its renewals stop, as in a frozen process
+    async with healthy.lock("conv-1", timeout=1):  # granted once the lease ran out
+        await stale.__aexit__(None, None, None)  # the frozen process wakes up and releases
+        with pytest.raises(LockTimeout):
+            async with healthy.lock("conv-1", timeout=0):
+                pytest.fail("a stale holder released someone else's lock")
+
+
 async def test_dead_waiter_loses_its_place(redis_client: aioredis.Redis, redis_prefix: str) -> None:
     lock = RedisConversationLock(redis_client, prefix=redis_prefix, waiter_ttl=0.3)
     keys = [f"{redis_prefix}lock:{part}:conv-1" for part in ("owner", "queue", "alive", "seq")]
