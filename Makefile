@@ -11,7 +11,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 PYTEST_ARGS ?=
 
-.PHONY: serve test lint typecheck bench browser clean
+.PHONY: serve test lint typecheck bench system-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,14 +22,19 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/careline serve --demo --host $(HOST) --port $(PORT)
 
-# Browser tests drive Debian's Chromium; install it when this machine can (root with apt).
-browser:
-	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-		echo "installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+# Tests use Debian's Chromium (browser tests) and docker-compose (validates docker-compose.yml);
+# install them when missing and this machine can (root with apt).
+SYSTEM_PACKAGES := chromium chromium-driver docker-compose
+system-deps:
+	@if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+		if [ -n "$$missing" ]; then \
+			echo "installing Debian packages for the tests:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		fi; \
 	fi
 
-test: $(STAMP) browser
+test: $(STAMP) system-deps
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
