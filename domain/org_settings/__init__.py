@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.org_settings._load import dump, load
+from domain.rules.inputs import DeliveryPolicy
 from domain.org_settings.hub import BotSettings, HubSettings, MessagingSettings
 from domain.org_settings.reminders import ReminderSettings, ReplySettings
 from domain.org_settings.waitlist import RescheduleSettings, WaitlistSettings
 
 __all__ = [
     "BotSettings",
+    "DeliveryPolicy",
     "HubSettings",
     "MessagingSettings",
     "OrgSettings",
@@ -31,6 +33,8 @@ class OrgSettings:
     hub: HubSettings = field(default_factory=HubSettings)
     bot: BotSettings = field(default_factory=BotSettings)
     messaging: MessagingSettings = field(default_factory=MessagingSettings)
+    delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    """Delivery rules re-checked at send time (domain/rules)."""
 
     @classmethod
     def from_dict(cls, data: object) -> OrgSettings:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from datetime import time
+import re
+from datetime import date, time, timedelta
 from enum import Enum
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
@@ -107,7 +108,39 @@ def _coerce(hint: Any, value: Any, path: str) -> Any:  # noqa: PLR0911, PLR0912
             return time.fromisoformat(value)
         except (TypeError, ValueError):
             raise ValidationError(path, "must be a time of day such as '09:00'") from None
+    if hint is timedelta:
+        return _duration(value, path)
+    if hint is date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise ValidationError(path, "must be a date such as '2026-12-24'") from None
     raise ValidationError(path, f"unsupported setting type {hint!r}")
+
+
+_DURATION = re.compile(r"^(\d+)\s*(m|min|h|d)$")
+_UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def _duration(value: Any, path: str) -> timedelta:
+    """Durations are written like '90m', '24h' or '7d'."""
+    if isinstance(value, timedelta):
+        return value
+    match = _DURATION.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ValidationError(path, "must be a duration such as '90m', '24h' or '7d'")
+    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+
+
+def _dump_duration(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    if seconds % 86400 == 0 and seconds:
+        return f"{seconds // 86400}d"
+    if seconds % 3600 == 0 and seconds:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 60}m"
 
 
 def dump(value: Any) -> Any:
@@ -118,6 +151,10 @@ def dump(value: Any) -> Any:
         return value.value
     if isinstance(value, time):
         return value.strftime("%H:%M")
+    if isinstance(value, timedelta):
+        return _dump_duration(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, tuple | list):
         return [dump(v) for v in value]
     if isinstance(value, frozenset):

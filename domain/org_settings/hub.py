@@ -70,4 +70,34 @@ class MessagingSettings:
     email_from: str = "care@careline.invalid"
     email_sender_name: str = "Careline"
     sms_rate_per_second: float = 1.0
-    """Messages per second per sending number (a 10DLC long code is about 1)."""
+    """Messages per second per sending number (a 10DLC long code is about 1); voice calls
+    from the number share the budget."""
+    sms_rate_burst: int = 1
+    """How many messages a sending number may send back to back before the rate applies."""
+    sms_retry_count: int = 1
+    """REM-06: further attempts to the same number after an SMS was not delivered (0: none)."""
+    sms_retry_delay_minutes: int = 10
+    """REM-06: how long after the delivery failure the same-number retry goes."""
+    omnichannel_retry: bool = False
+    """REM-40: when a message finally fails, try the patient's next contact method (in the
+    reminders' ``channel_order``), e.g. SMS undeliverable -> email."""
+    omnichannel_retry_delay_minutes: int = 5
+    transient_retry_limit: int = 5
+    """Attempts (provider timeouts, 5xx, rate limiting) before a message counts as failed."""
+    transient_backoff_seconds: int = 30
+    """Wait after the first transient error; it doubles with each attempt, up to 30 minutes."""
+
+    def __post_init__(self) -> None:
+        if not 0 < self.sms_rate_per_second <= 1000:
+            raise ValidationError("sms_rate_per_second", "must be above 0 and at most 1000")
+        if not 1 <= self.sms_rate_burst <= 1000:
+            raise ValidationError("sms_rate_burst", "must be between 1 and 1000")
+        if not 0 <= self.sms_retry_count <= 3:
+            raise ValidationError("sms_retry_count", "must be between 0 and 3")
+        for name in ("sms_retry_delay_minutes", "omnichannel_retry_delay_minutes"):
+            if not 0 <= getattr(self, name) <= 24 * 60:
+                raise ValidationError(name, "must be between 0 and 1440 minutes")
+        if not 1 <= self.transient_retry_limit <= 20:
+            raise ValidationError("transient_retry_limit", "must be between 1 and 20")
+        if not 1 <= self.transient_backoff_seconds <= 3600:
+            raise ValidationError("transient_backoff_seconds", "must be between 1 and 3600")

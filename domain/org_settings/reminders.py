@@ -46,6 +46,8 @@ class ReminderSettings:
     all_contacts_of_method: bool = False
     """REM-58: send to every contact of the preferred method, not just the first."""
     channel_order: tuple[Literal["sms", "voice", "email"], ...] = ("sms", "email", "voice")
+    template_key: str = "appointment_reminder"
+    """The template reminders render (its schedulable windows apply, REM-12)."""
 
     def __post_init__(self) -> None:
         if not self.cadence_days:
@@ -59,6 +61,10 @@ class ReminderSettings:
             raise ValidationError("late_booking_hours", "must be between 1 and 168")
         if not self.channel_order:
             raise ValidationError("channel_order", "needs at least one channel")
+        if not self.catch_up_times:
+            raise ValidationError("catch_up_times", "needs at least one time of day")
+        if not self.template_key.strip():
+            raise ValidationError("template_key", "is required")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

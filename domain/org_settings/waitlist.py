@@ -30,6 +30,10 @@ class WaitlistSettings:
     """WL-21: and at most this many days ahead (not stated by the spec; our default)."""
     match_provider_and_facility: bool = True
     """WL-23."""
+    relaxed_match: Literal["none", "facility", "provider"] = "none"
+    """WL-24, with ``match_provider_and_facility`` off: what must still match the patient's
+    appointment (``facility``: same facility, any provider; ``provider``: same provider, any
+    facility; ``none``: any opening)."""
     match_type: bool = False
     """WL-25."""
     require_approval: bool = True
@@ -49,6 +53,10 @@ class WaitlistSettings:
     """WL-29."""
     confirm_on_join: bool = True
     """WL-33."""
+    invite_expiry_hours: int = 24
+    """How long a waitlist invitation (WL-13, WL-31) waits for the patient's YES."""
+    invite_lead_days: int = 14
+    """WL-31: patients whose appointment is at least this many days away are invited."""
     max_days_on_list: int = 30
     """WL-17."""
     max_unaccepted_offers: int = 30
@@ -72,6 +80,8 @@ class WaitlistSettings:
             "max_days_on_list",
             "max_unaccepted_offers",
             "second_pass_minutes_before",
+            "invite_expiry_hours",
+            "invite_lead_days",
         ):
             if getattr(self, name) <= 0:
                 raise ValidationError(name, "must be greater than zero")
@@ -105,6 +115,12 @@ class RescheduleSettings:
     link_single_use: bool = True
     """RSC-08."""
     link_expiry_hours: int = 72
+    min_lead_minutes: int = 120
+    """Openings starting sooner than this are not offered (the patient needs time to come)."""
+    remove_from_schedule: bool = True
+    """RSC-06: the original appointment is taken off the schedule once rebooked."""
+    verify_removal: bool = False
+    """RSC-13: read the original back after rebooking and flag it for staff if still active."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_options <= 9:
@@ -114,6 +130,7 @@ class RescheduleSettings:
             "offer_expiry_minutes",
             "days_visible",
             "link_expiry_hours",
+            "min_lead_minutes",
         ):
             if getattr(self, name) <= 0:
                 raise ValidationError(name, "must be greater than zero")

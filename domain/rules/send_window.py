@@ -8,8 +8,8 @@ Which rules apply depends on the message kind (:func:`resolve_time_rules`):
 =============  ============  =====================  ============================
 kind           hours         holidays / Sundays     source
 =============  ============  =====================  ============================
-reminder       yes           ``holiday_kinds`` /    REM-09, REM-10, REM-11, REM-52
-                             ``sunday_kinds``
+reminder       yes           yes / no (default;     REM-09, REM-10, REM-11, REM-52
+                             REM-52 adds Sundays)
 broadcast      yes           yes / yes (default)    Cross-cutting "Quiet hours",
                                                     "Holidays", "Sundays" (our choice)
 custom         yes, unless   yes / yes (default)    CUS-06 (``skip_delivery_rules``
@@ -156,13 +156,14 @@ def _excluded_day(day: date, rules: SendWindowRules) -> tuple[DecisionCode, str]
 
 
 @lru_cache(maxsize=4096)
-def _allowed_spans(day: date, rules: SendWindowRules) -> tuple[_Span, ...]:
-    """The local time-of-day spans of ``day`` in which sending is allowed, sorted."""
-    if _excluded_day(day, rules) is not None:
+def _weekday_spans(weekday: int, rules: SendWindowRules) -> tuple[_Span, ...]:
+    """The local time-of-day spans in which sending is allowed on ``weekday`` (Monday = 0),
+    holidays aside; sorted and merged."""
+    if rules.avoid_sundays and weekday == 6:
         return ()
     spans = [_span(rules.working_hours)]
     if rules.windows:
-        opened = [_span(w.hours) for w in rules.windows if day.weekday() in w.weekdays]
+        opened = [_span(w.hours) for w in rules.windows if weekday in w.weekdays]
         spans = [
             (max(s, ws), min(e, we))
             for s, e in spans
@@ -185,6 +186,17 @@ def _allowed_spans(day: date, rules: SendWindowRules) -> tuple[_Span, ...]:
         else:
             merged.append((s, e))
     return tuple(merged)
+
+
+def _allowed_spans(day: date, rules: SendWindowRules) -> tuple[_Span, ...]:
+    """The local time-of-day spans of ``day`` in which sending is allowed."""
+    if rules.avoid_holidays and rules.calendar.holiday_name(day) is not None:
+        return ()
+    return _weekday_spans(day.weekday(), rules)
+
+
+def _never_open(rules: SendWindowRules) -> bool:
+    return not any(_weekday_spans(weekday, rules) for weekday in range(7))
 
 
 def _hhmm(moment: time) -> str:
@@ -267,6 +279,8 @@ def defer_to_allowed(at: datetime, rules: SendWindowRules) -> datetime | None:
         Sundays while Sundays are avoided).
     """
     moment = to_utc(at)
+    if _never_open(rules):
+        return None
     limit = moment + _HORIZON
     while moment <= limit:
         offset = moment.astimezone(rules.zone).utcoffset() or timedelta(0)
@@ -321,10 +335,18 @@ def move_earlier_for_appointment(
         max_days_earlier: how many days back the reminder may move.
 
     Returns:
-        The new send time (aware UTC), or ``None`` to skip the reminder.
+        The new send time (aware UTC), or ``None`` to skip the reminder (also when ``at`` is
+        not before the appointment).
+
+    Raises:
+        ValidationError: ``max_days_earlier`` is negative.
     """
+    if max_days_earlier < 0:
+        raise ValidationError("max_days_earlier", "must not be negative")
     moment, deadline = to_utc(at), to_utc(appointment_start)
     floor = to_utc(not_before) if not_before is not None else None
+    if moment >= deadline:
+        return None
 
     def acceptable(instant: datetime) -> bool:
         return (

@@ -55,3 +55,14 @@ def test_settings_round_trip_through_json(cadence: list[int], expiry: int, chars
          "hub": {"reopen_min_chars": chars}}
     )
     assert OrgSettings.from_dict(settings.to_dict()) == settings
+
+
+def test_delivery_section_uses_readable_durations() -> None:
+    settings = OrgSettings.from_dict(
+        {"delivery": {"blackout_period": "48h", "working_hours": {"start": "09:00", "end": "20:00"}}}
+    )
+    assert settings.delivery.blackout_period.total_seconds() == 48 * 3600
+    assert settings.to_dict()["delivery"]["blackout_period"] == "2d"
+    with pytest.raises(ValidationError) as error:
+        OrgSettings.from_dict({"delivery": {"blackout_period": "soon"}})
+    assert error.value.field == "delivery.blackout_period"

@@ -113,7 +113,9 @@ def policies(draw: st.DrawFn) -> DeliveryPolicy:
 
 
 @st.composite
-def time_rules(draw: st.DrawFn, zone_strategy: st.SearchStrategy[ZoneInfo] = zones) -> SendWindowRules:
+def time_rules(
+    draw: st.DrawFn, zone_strategy: st.SearchStrategy[ZoneInfo] = zones
+) -> SendWindowRules:
     """Resolved rules for one message: any zone, hours, quiet periods, calendar, windows."""
     policy = draw(policies())
     return SendWindowRules(
