@@ -49,6 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo.add_argument("--patients", type=int, default=500, help="number of patients (default 500)")
     demo.set_defaults(handler=_demo_data)
+
+    from dialogs.understanding import cli as classify_cli
+
+    classify = commands.add_parser(
+        "classify", help="classify patient replies read from stdin, one JSON line each",
+        description="Read one reply per line (UTF-8) on stdin and write one JSON object per "
+        'line: {"text", "intent", "language", "confidence"} (plus "option" when a numbered '
+        "choice was picked). The context is a reminder unless --context says otherwise.",
+    )
+    classify_cli.add_arguments(classify)
+    classify.set_defaults(handler=_classify, needs_settings=False)
     return parser
 
 
@@ -58,13 +69,21 @@ def main(argv: Sequence[str] | None = None, *, environ: dict[str, str] | None = 
     args = parser.parse_args(argv)
     args.stdin = stdin or sys.stdin
     args.stdout = stdout or sys.stdout
-    try:
-        settings = Settings.from_environ(environ if environ is not None else dict(os.environ))
-    except SettingsError as exc:
-        print(f"careline: configuration error: {exc}", file=sys.stderr)
-        return 2
+    settings: Settings | None = None
+    if getattr(args, "needs_settings", True):
+        try:
+            settings = Settings.from_environ(environ if environ is not None else dict(os.environ))
+        except SettingsError as exc:
+            print(f"careline: configuration error: {exc}", file=sys.stderr)
+            return 2
     handler: Command = args.handler
     return handler(args, settings)
+
+
+def _classify(args: argparse.Namespace, settings: Settings | None) -> int:
+    from dialogs.understanding import cli as classify_cli
+
+    return classify_cli.run(args, args.stdin, args.stdout)
 
 
 def _serve(args: argparse.Namespace, settings: Settings | None) -> int:

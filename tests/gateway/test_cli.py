@@ -58,3 +58,16 @@ def test_bad_arguments_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture
     with pytest.raises(SystemExit) as exit_:
         run(tmp_path, "serve", "--port", "eighty")
     assert exit_.value.code == 2
+
+
+def test_classify_command_writes_one_json_line_per_reply() -> None:
+    import json
+
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "classify"],
+        input="C\nSTOP\nWhat time?\n".encode(), capture_output=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [line["intent"] for line in lines] == ["confirm", "stop", "unknown"]
+    assert set(lines[0]) >= {"text", "intent", "language", "confidence"}
