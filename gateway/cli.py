@@ -24,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser(
-        "serve", help="migrate the database, then serve the web app (and the dispatcher)",
+        "serve",
+        help="migrate the database, then serve the web app (and the dispatcher)",
         description="Apply migrations, then serve Careline. With --demo, an empty database is "
         "first filled with the synthetic demo clinic.",
     )
@@ -42,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     current.set_defaults(handler=_db_current)
 
     demo = commands.add_parser(
-        "demo-data", help="load the synthetic demo clinic into an empty database",
+        "demo-data",
+        help="load the synthetic demo clinic into an empty database",
         description="Load a synthetic clinic network (3 facilities, 10 providers, 500 patients, "
         "two weeks of appointments). Refuses to touch a database that already has data.",
     )
@@ -53,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     from dialogs.understanding import cli as classify_cli
 
     classify = commands.add_parser(
-        "classify", help="classify patient replies read from stdin, one JSON line each",
+        "classify",
+        help="classify patient replies read from stdin, one JSON line each",
         description="Read one reply per line (UTF-8) on stdin and write one JSON object per "
         'line: {"text", "intent", "language", "confidence"} (plus "option" when a numbered '
         "choice was picked). The context is a reminder unless --context says otherwise.",
@@ -63,8 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, environ: dict[str, str] | None = None,
-         stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.stdin = stdin or sys.stdin
@@ -99,8 +107,7 @@ def _serve(args: argparse.Namespace, settings: Settings | None) -> int:
         return 2
     asyncio.run(_prepare(settings, demo=args.demo, out=args.stdout))
     print(f"Careline is serving on http://{args.host}:{args.port}", file=args.stdout, flush=True)
-    web.run_app(create_app(settings), host=args.host, port=args.port, print=None,
-                access_log=None)
+    web.run_app(create_app(settings), host=args.host, port=args.port, print=None, access_log=None)
     return 0
 
 

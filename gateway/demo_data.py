@@ -65,15 +65,51 @@ _FIRST_NAMES: dict[str, tuple[str, ...]] = {
     "pl": ("Zofia", "Kacper", "Agnieszka"),
 }
 _LAST_NAMES = (
-    "Alder", "Birchwood", "Calloway", "Dunmore", "Ellery", "Fairbanks", "Greaves", "Hollis",
-    "Ingram", "Jessup", "Kettering", "Lockhart", "Merriweather", "Northcott", "Oakley",
-    "Pemberton", "Quimby", "Ravenscroft", "Sallow", "Thorne", "Underhill", "Vance", "Whitlock",
-    "Yardley", "Zeller", "Okafor", "Nguyen-Tran", "Castellanos", "Moreau", "Kowalczyk",
+    "Alder",
+    "Birchwood",
+    "Calloway",
+    "Dunmore",
+    "Ellery",
+    "Fairbanks",
+    "Greaves",
+    "Hollis",
+    "Ingram",
+    "Jessup",
+    "Kettering",
+    "Lockhart",
+    "Merriweather",
+    "Northcott",
+    "Oakley",
+    "Pemberton",
+    "Quimby",
+    "Ravenscroft",
+    "Sallow",
+    "Thorne",
+    "Underhill",
+    "Vance",
+    "Whitlock",
+    "Yardley",
+    "Zeller",
+    "Okafor",
+    "Nguyen-Tran",
+    "Castellanos",
+    "Moreau",
+    "Kowalczyk",
 )
 # Roughly the language mix of a large US clinic network.
 _LANGUAGE_WEIGHTS = {
-    "en": 60, "es": 18, "pt": 3, "fr": 2, "ht": 3, "vi": 3, "zh": 3, "ko": 2, "ru": 2, "ar": 2,
-    "tl": 1, "pl": 1,
+    "en": 60,
+    "es": 18,
+    "pt": 3,
+    "fr": 2,
+    "ht": 3,
+    "vi": 3,
+    "zh": 3,
+    "ko": 2,
+    "ru": 2,
+    "ar": 2,
+    "tl": 1,
+    "pl": 1,
 }
 
 
@@ -101,44 +137,88 @@ def build_demo(
     ids = _Ids(rng)
     org_id = ids()
     org = Organization(
-        id=org_id, name="Riverbend Health", phone="+18885550100", public_key="demo-riverbend",
+        id=org_id,
+        name="Riverbend Health",
+        phone="+18885550100",
+        public_key="demo-riverbend",
         settings=OrgSettings(messaging=MessagingSettings(sms_number=DEMO_SMS_NUMBER)),
     )
     data = DemoData(organization=org)
     data.facilities = [
-        Facility(id=ids(), org_id=org_id, name="Riverbend Downtown", timezone="America/New_York",
-                 phone="+16465550101", address="100 Harbor Street, New York, NY 10004",
-                 special_instructions="Check in at the second-floor desk."),
-        Facility(id=ids(), org_id=org_id, name="Riverbend Lakeside", timezone="America/Chicago",
-                 phone="+17735550102", address="250 Shore Drive, Chicago, IL 60601",
-                 special_instructions="Free parking in the lot behind the building."),
-        Facility(id=ids(), org_id=org_id, name="Riverbend Foothills", timezone="America/Denver",
-                 phone="+17205550103", address="75 Mesa Road, Denver, CO 80202",
-                 special_instructions="Please bring your insurance card."),
+        Facility(
+            id=ids(),
+            org_id=org_id,
+            name="Riverbend Downtown",
+            timezone="America/New_York",
+            phone="+16465550101",
+            address="100 Harbor Street, New York, NY 10004",
+            special_instructions="Check in at the second-floor desk.",
+        ),
+        Facility(
+            id=ids(),
+            org_id=org_id,
+            name="Riverbend Lakeside",
+            timezone="America/Chicago",
+            phone="+17735550102",
+            address="250 Shore Drive, Chicago, IL 60601",
+            special_instructions="Free parking in the lot behind the building.",
+        ),
+        Facility(
+            id=ids(),
+            org_id=org_id,
+            name="Riverbend Foothills",
+            timezone="America/Denver",
+            phone="+17205550103",
+            address="75 Mesa Road, Denver, CO 80202",
+            special_instructions="Please bring your insurance card.",
+        ),
     ]
     provider_names = [
-        ("Dr. Imani Brooks", "MD"), ("Dr. Felix Arroyo", "MD"), ("Dr. Hana Sato", "DO"),
-        ("Dr. Oren Castell", "MD"), ("Priya Raman", "NP"), ("Dr. Leona Marsh", "MD"),
-        ("Samuel Otieno", "PA"), ("Dr. Greta Lindqvist", "MD"), ("Dr. Tomasz Wren", "DDS"),
+        ("Dr. Imani Brooks", "MD"),
+        ("Dr. Felix Arroyo", "MD"),
+        ("Dr. Hana Sato", "DO"),
+        ("Dr. Oren Castell", "MD"),
+        ("Priya Raman", "NP"),
+        ("Dr. Leona Marsh", "MD"),
+        ("Samuel Otieno", "PA"),
+        ("Dr. Greta Lindqvist", "MD"),
+        ("Dr. Tomasz Wren", "DDS"),
         ("Noor Haddad", "NP"),
     ]
     for index, (name, title) in enumerate(provider_names):
         provider = Provider(
-            id=ids(), org_id=org_id, name=name, title=title,
+            id=ids(),
+            org_id=org_id,
+            name=name,
+            title=title,
             flags=ResourceFlags(reschedule=index != 8),
         )
         data.providers.append(provider)
         data.provider_facility[provider.id] = data.facilities[index % 3].id
     data.types = [
-        AppointmentType(id=ids(), org_id=org_id, name="New patient visit", duration_minutes=60,
-                        special_instructions="Please arrive 15 minutes early to fill in forms."),
+        AppointmentType(
+            id=ids(),
+            org_id=org_id,
+            name="New patient visit",
+            duration_minutes=60,
+            special_instructions="Please arrive 15 minutes early to fill in forms.",
+        ),
         AppointmentType(id=ids(), org_id=org_id, name="Follow-up", duration_minutes=20),
-        AppointmentType(id=ids(), org_id=org_id, name="Annual physical", duration_minutes=40,
-                        special_instructions="Nothing to eat or drink for 8 hours before."),
-        AppointmentType(id=ids(), org_id=org_id, name="Lab draw", duration_minutes=15,
-                        hidden=True),
-        AppointmentType(id=ids(), org_id=org_id, name="Vaccination", duration_minutes=15,
-                        flags=ResourceFlags(reminders=True, waitlist=False)),
+        AppointmentType(
+            id=ids(),
+            org_id=org_id,
+            name="Annual physical",
+            duration_minutes=40,
+            special_instructions="Nothing to eat or drink for 8 hours before.",
+        ),
+        AppointmentType(id=ids(), org_id=org_id, name="Lab draw", duration_minutes=15, hidden=True),
+        AppointmentType(
+            id=ids(),
+            org_id=org_id,
+            name="Vaccination",
+            duration_minutes=15,
+            flags=ResourceFlags(reminders=True, waitlist=False),
+        ),
     ]
     data.patients = [_patient(rng, ids, org_id, i, data.facilities, now) for i in range(patients)]
     _schedule(rng, ids, data, today, now)
@@ -162,7 +242,11 @@ class _Ids:
 
 
 def _patient(
-    rng: random.Random, ids: _Ids, org_id: str, index: int, facilities: list[Facility],
+    rng: random.Random,
+    ids: _Ids,
+    org_id: str,
+    index: int,
+    facilities: list[Facility],
     now: datetime,
 ) -> Patient:
     language = rng.choices(list(_LANGUAGE_WEIGHTS), weights=list(_LANGUAGE_WEIGHTS.values()))[0]
@@ -173,21 +257,47 @@ def _patient(
     mix = rng.random()
     contacts: list[ContactPoint] = []
     if mix < 0.75:
-        contacts.append(ContactPoint(kind=ContactKind.SMS, value=number, preferred=True,
-                                     validity=ContactValidity.VALID, validated_at=now))
+        contacts.append(
+            ContactPoint(
+                kind=ContactKind.SMS,
+                value=number,
+                preferred=True,
+                validity=ContactValidity.VALID,
+                validated_at=now,
+            )
+        )
     elif mix < 0.85:
-        contacts.append(ContactPoint(kind=ContactKind.VOICE, value=number, label="home",
-                                     preferred=True, validity=ContactValidity.LANDLINE,
-                                     validated_at=now))
+        contacts.append(
+            ContactPoint(
+                kind=ContactKind.VOICE,
+                value=number,
+                label="home",
+                preferred=True,
+                validity=ContactValidity.LANDLINE,
+                validated_at=now,
+            )
+        )
     if mix > 0.55:
         slug = f"{first}.{last}.{index}".lower().replace(" ", "").encode("ascii", "ignore")
         domain = ("example.com", "example.org", "example.net")[index % 3]
-        contacts.append(ContactPoint(kind=ContactKind.EMAIL, value=f"{slug.decode()}@{domain}",
-                                     label="home", preferred=not contacts))
+        contacts.append(
+            ContactPoint(
+                kind=ContactKind.EMAIL,
+                value=f"{slug.decode()}@{domain}",
+                label="home",
+                preferred=not contacts,
+            )
+        )
     birth = date(1940, 1, 1) + timedelta(days=rng.randrange(0, 365 * 80))
     return Patient(
-        id=ids(), org_id=org_id, first_name=first, last_name=last, date_of_birth=birth,
-        mrn=f"MRN{100000 + index}", preferred_language=language, contacts=tuple(contacts),
+        id=ids(),
+        org_id=org_id,
+        first_name=first,
+        last_name=last,
+        date_of_birth=birth,
+        mrn=f"MRN{100000 + index}",
+        preferred_language=language,
+        contacts=tuple(contacts),
         primary_facility_id=facilities[index % 3].id,
     )
 
@@ -209,17 +319,35 @@ def _schedule(rng: random.Random, ids: _Ids, data: DemoData, today: date, now: d
                 kind = rng.choice(bookable)
                 start = datetime.combine(day, time(minute // 60, minute % 60), zone)
                 if rng.random() < 0.12:
-                    data.slots.append(OpenSlot(
-                        id=ids(), org_id=org_id, facility_id=facility.id, provider_id=provider.id,
-                        type_id=kind.id, start=start.astimezone(UTC),
-                        duration_minutes=kind.duration_minutes, created_at=now))
+                    data.slots.append(
+                        OpenSlot(
+                            id=ids(),
+                            org_id=org_id,
+                            facility_id=facility.id,
+                            provider_id=provider.id,
+                            type_id=kind.id,
+                            start=start.astimezone(UTC),
+                            duration_minutes=kind.duration_minutes,
+                            created_at=now,
+                        )
+                    )
                 elif rng.random() < 0.75:
                     patient = rng.choice(data.patients)
-                    data.appointments.append(Appointment(
-                        id=ids(), org_id=org_id, patient_id=patient.id, facility_id=facility.id,
-                        provider_id=provider.id, type_id=kind.id, start=start.astimezone(UTC),
-                        duration_minutes=kind.duration_minutes, status=AppointmentStatus.BOOKED,
-                        created_at=now - timedelta(days=rng.randrange(1, 40)), updated_at=now))
+                    data.appointments.append(
+                        Appointment(
+                            id=ids(),
+                            org_id=org_id,
+                            patient_id=patient.id,
+                            facility_id=facility.id,
+                            provider_id=provider.id,
+                            type_id=kind.id,
+                            start=start.astimezone(UTC),
+                            duration_minutes=kind.duration_minutes,
+                            status=AppointmentStatus.BOOKED,
+                            created_at=now - timedelta(days=rng.randrange(1, 40)),
+                            updated_at=now,
+                        )
+                    )
                 minute += max(kind.duration_minutes, 30)
 
 
@@ -228,20 +356,40 @@ def _staff(ids: _Ids, data: DemoData, now: datetime) -> None:
     hasher = PasswordHasher()
     password = hasher.hash(DEMO_PASSWORD)
     for facility in data.facilities:
-        data.groups.append(Group(id=ids(), org_id=org_id, name=f"{facility.name} front desk",
-                                 facility_ids=frozenset({facility.id})))
+        data.groups.append(
+            Group(
+                id=ids(),
+                org_id=org_id,
+                name=f"{facility.name} front desk",
+                facility_ids=frozenset({facility.id}),
+            )
+        )
     east, central, mountain = data.groups
     people = [
         ("admin@riverbend.example", "Alex Admin", Role.ADMIN, frozenset()),
-        ("manager@riverbend.example", "Morgan Manager", Role.MANAGER,
-         frozenset({east.id, central.id})),
+        (
+            "manager@riverbend.example",
+            "Morgan Manager",
+            Role.MANAGER,
+            frozenset({east.id, central.id}),
+        ),
         ("downtown@riverbend.example", "Dana Downtown", Role.STAFF, frozenset({east.id})),
         ("lakeside@riverbend.example", "Lee Lakeside", Role.STAFF, frozenset({central.id})),
         ("foothills@riverbend.example", "Frankie Foothills", Role.STAFF, frozenset({mountain.id})),
     ]
     for email, name, role, groups in people:
-        data.users.append(StaffUser(id=ids(), org_id=org_id, email=email, name=name, role=role,
-                                    password_hash=password, group_ids=groups, created_at=now))
+        data.users.append(
+            StaffUser(
+                id=ids(),
+                org_id=org_id,
+                email=email,
+                name=name,
+                role=role,
+                password_hash=password,
+                group_ids=groups,
+                created_at=now,
+            )
+        )
 
 
 async def load_demo(db: Database, data: DemoData, *, now: datetime | None = None) -> bool:

@@ -51,8 +51,15 @@ _HTTP: dict[int, type[web.HTTPException]] = {
     422: web.HTTPUnprocessableEntity,
     429: web.HTTPTooManyRequests,
 }
-_REASONS = {403: "forbidden", 404: "not_found", 409: "conflict", 413: "too_large",
-            415: "unsupported_media_type", 422: "invalid", 429: "rate_limited"}
+_REASONS = {
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+}
 
 
 @web.middleware

@@ -14,9 +14,29 @@ __all__ = ["configure_logging", "get_logger", "redact"]
 
 _SENSITIVE_KEYS = frozenset(
     {
-        "body", "text", "message_body", "name", "first_name", "last_name", "phone", "to", "from",
-        "from_", "to_address", "from_address", "address", "email", "dob", "date_of_birth",
-        "password", "token", "secret", "auth_token", "media", "subject", "patient_address",
+        "body",
+        "text",
+        "message_body",
+        "name",
+        "first_name",
+        "last_name",
+        "phone",
+        "to",
+        "from",
+        "from_",
+        "to_address",
+        "from_address",
+        "address",
+        "email",
+        "dob",
+        "date_of_birth",
+        "password",
+        "token",
+        "secret",
+        "auth_token",
+        "media",
+        "subject",
+        "patient_address",
     }
 )
 _PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")

@@ -13,7 +13,6 @@ from gateway.keys import METRICS_REGISTRY
 
 __all__ = ["Metrics", "metrics_handler", "metrics_middleware"]
 
-METRICS = web.AppKey("metrics", "Metrics")
 
 
 class Metrics:
@@ -23,22 +22,33 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
         self.requests = Counter(
-            "careline_http_requests_total", "HTTP requests", ["route", "method", "status"],
+            "careline_http_requests_total",
+            "HTTP requests",
+            ["route", "method", "status"],
             registry=registry,
         )
         self.latency = Histogram(
-            "careline_http_request_seconds", "HTTP request latency", ["route"], registry=registry,
+            "careline_http_request_seconds",
+            "HTTP request latency",
+            ["route"],
+            registry=registry,
             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
         )
         self.inbound = Counter(
-            "careline_inbound_messages_total", "Inbound patient messages", ["channel", "outcome"],
+            "careline_inbound_messages_total",
+            "Inbound patient messages",
+            ["channel", "outcome"],
             registry=registry,
         )
         self.outbound = Counter(
-            "careline_outbound_messages_total", "Outbound messages by final state",
-            ["channel", "state"], registry=registry,
+            "careline_outbound_messages_total",
+            "Outbound messages by final state",
+            ["channel", "state"],
+            registry=registry,
         )
 
+
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -84,7 +84,8 @@ class Settings:
             raise SettingsError("CARELINE_DATABASE_URL", "is not a database URL") from None
         if backend not in ("sqlite", "postgresql"):
             raise SettingsError(
-                "CARELINE_DATABASE_URL", "must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL"
+                "CARELINE_DATABASE_URL",
+                "must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL",
             )
         if backend == "postgresql" and database_url.startswith("postgresql://"):
             database_url = "postgresql+asyncpg://" + database_url[len("postgresql://") :]
@@ -93,7 +94,9 @@ class Settings:
 
         redis_url = env.get("CARELINE_REDIS_URL") or None
         if redis_url is not None and urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
-            raise SettingsError("CARELINE_REDIS_URL", "must start with redis://, rediss:// or unix://")
+            raise SettingsError(
+                "CARELINE_REDIS_URL", "must start with redis://, rediss:// or unix://"
+            )
 
         public_url = (env.get("CARELINE_PUBLIC_URL") or "http://127.0.0.1:8080").rstrip("/")
         parsed = urlparse(public_url)
@@ -121,9 +124,7 @@ class Settings:
             public_url=public_url,
             redis_url=redis_url,
             secret_key=env.get("CARELINE_SECRET_KEY", ""),
-            twilio=TwilioSettings(
-                account_sid, auth_token, env.get("TWILIO_API_BASE_URL") or None
-            ),
+            twilio=TwilioSettings(account_sid, auth_token, env.get("TWILIO_API_BASE_URL") or None),
             smtp=SmtpSettings(
                 host=env.get("CARELINE_SMTP_HOST", ""),
                 port=_port(env, "CARELINE_SMTP_PORT", 587),

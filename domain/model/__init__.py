@@ -55,6 +55,7 @@ __all__ = [
     "Prompt",
     "Provider",
     "ResourceFlags",
+    "Role",
     "SlotState",
     "StaffUser",
     "new_id",

@@ -104,9 +104,7 @@ class Appointment:
         """Cancelled by ``source``; ``no_show`` records it as a no-show cancellation (REM-07)."""
         target = S.NOSHOW if no_show else S.CANCELLED
         moved = self.with_status(target, at)
-        return replace(
-            moved, cancelled_at=at, cancel_source=source, no_show_fee_notice=no_show
-        )
+        return replace(moved, cancelled_at=at, cancel_source=source, no_show_fee_notice=no_show)
 
 
 class SlotState:

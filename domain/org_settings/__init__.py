@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.org_settings._load import dump, load
-from domain.rules.inputs import DeliveryPolicy
 from domain.org_settings.hub import BotSettings, HubSettings, MessagingSettings
 from domain.org_settings.reminders import ReminderSettings, ReplySettings
 from domain.org_settings.waitlist import RescheduleSettings, WaitlistSettings
+from domain.rules.inputs import DeliveryPolicy
 
 __all__ = [
     "BotSettings",

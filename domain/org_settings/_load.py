@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
-import re
 from datetime import date, time, timedelta
 from enum import Enum
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
@@ -34,7 +34,7 @@ def load(cls: type[T], data: object, path: str = "") -> T:
     try:
         return cls(**values)
     except ValidationError as exc:
-        raise exc.nested(path) if path else exc
+        raise (exc.nested(path) if path else exc) from None
     except (TypeError, ValueError) as exc:
         raise ValidationError(path or cls.__name__, str(exc)) from None
 
@@ -43,7 +43,7 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def _coerce(hint: Any, value: Any, path: str) -> Any:  # noqa: PLR0911, PLR0912
+def _coerce(hint: Any, value: Any, path: str) -> Any:
     origin = get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = get_args(hint)

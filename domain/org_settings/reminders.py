@@ -19,7 +19,8 @@ class ReminderSettings:
     send_time: time = time(10, 0)
     """Local time of day cadence reminders go out (facility zone)."""
     forced_time: bool = False
-    """Reminders always at ``send_time``; with ``catch_up_when_forced`` off, no catch-ups (REM-43)."""
+    """Reminders always at ``send_time``; with ``catch_up_when_forced`` off, no catch-ups
+    (REM-43)."""
     catch_up: bool = True
     catch_up_when_forced: bool = True
     catch_up_times: tuple[time, ...] = (time(9, 0), time(18, 0))

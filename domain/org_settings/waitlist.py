@@ -117,8 +117,6 @@ class RescheduleSettings:
     link_expiry_hours: int = 72
     min_lead_minutes: int = 120
     """Openings starting sooner than this are not offered (the patient needs time to come)."""
-    remove_from_schedule: bool = True
-    """RSC-06: the original appointment is taken off the schedule once rebooked."""
     verify_removal: bool = False
     """RSC-13: read the original back after rebooking and flag it for staff if still active."""
 

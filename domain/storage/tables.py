@@ -298,9 +298,7 @@ staff_users = sa.Table(
 user_groups = sa.Table(
     "user_groups",
     metadata,
-    sa.Column(
-        "user_id", ID, sa.ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("user_id", ID, sa.ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("group_id", ID, sa.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
 )
 

@@ -27,8 +27,16 @@ NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
 def appointment(**overrides: object) -> Appointment:
     values: dict[str, object] = dict(
-        id="a1", org_id="o", patient_id="p", facility_id="f", provider_id="d", type_id=None,
-        start=NOW + timedelta(days=3), duration_minutes=30, created_at=NOW, updated_at=NOW,
+        id="a1",
+        org_id="o",
+        patient_id="p",
+        facility_id="f",
+        provider_id="d",
+        type_id=None,
+        start=NOW + timedelta(days=3),
+        duration_minutes=30,
+        created_at=NOW,
+        updated_at=NOW,
     )
     values.update(overrides)
     return Appointment(**values)  # type: ignore[arg-type]
@@ -57,7 +65,7 @@ def test_phone_numbers_are_stored_in_e164() -> None:
 
 def test_email_domain_is_lower_cased_and_bad_email_refused() -> None:
     assert ContactPoint(kind="email", value="Ana@Example.COM").value == "Ana@example.com"  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match="contact.value"):
+    with pytest.raises(ValidationError, match=r"contact.value"):
         ContactPoint(kind="email", value="not-an-email")  # type: ignore[arg-type]
 
 
@@ -76,11 +84,11 @@ def test_landline_is_not_reachable_by_text_but_is_by_voice() -> None:
 
 def test_patient_validation() -> None:
     base = dict(id="p", org_id="o", first_name="Ana", last_name="Ruiz")
-    with pytest.raises(ValidationError, match="patient.date_of_birth"):
+    with pytest.raises(ValidationError, match=r"patient.date_of_birth"):
         Patient(**base, date_of_birth=date.today() + timedelta(days=1))  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match="patient.preferred_language"):
+    with pytest.raises(ValidationError, match=r"patient.preferred_language"):
         Patient(**base, preferred_language="Spanish")  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match="patient.last_name"):
+    with pytest.raises(ValidationError, match=r"patient.last_name"):
         Patient(id="p", org_id="o", first_name="Ana", last_name="")
     twice = ContactPoint(kind=ContactKind.SMS, value="+13125550142")
     with pytest.raises(ValidationError, match=r"patient.contacts\[1\]"):
@@ -91,7 +99,10 @@ def test_patient_validation() -> None:
 
 def test_preferred_contacts_come_first() -> None:
     patient = Patient(
-        id="p", org_id="o", first_name="Ana", last_name="Ruiz",
+        id="p",
+        org_id="o",
+        first_name="Ana",
+        last_name="Ruiz",
         contacts=(
             ContactPoint(kind=ContactKind.SMS, value="+13125550142"),
             ContactPoint(kind=ContactKind.SMS, value="+13125550143", preferred=True),
@@ -99,16 +110,17 @@ def test_preferred_contacts_come_first() -> None:
         ),
     )
     assert [c.value for c in patient.contacts_of(ContactKind.SMS)] == [
-        "+13125550143", "+13125550142",
+        "+13125550143",
+        "+13125550142",
     ]
 
 
 def test_appointment_requires_aware_times_and_known_status() -> None:
-    with pytest.raises(ValidationError, match="appointment.start"):
+    with pytest.raises(ValidationError, match=r"appointment.start"):
         appointment(start=datetime(2026, 11, 20, 9, 0))
-    with pytest.raises(ValidationError, match="appointment.status"):
+    with pytest.raises(ValidationError, match=r"appointment.status"):
         appointment(status="maybe")
-    with pytest.raises(ValidationError, match="appointment.duration_minutes"):
+    with pytest.raises(ValidationError, match=r"appointment.duration_minutes"):
         appointment(duration_minutes=0)
 
 
@@ -127,26 +139,52 @@ def test_appointment_lifecycle_follows_fhir() -> None:
 
 
 def test_message_body_limit() -> None:
-    with pytest.raises(ValidationError, match="message.body"):
-        Message(id="m", org_id="o", conversation_id="c", direction="inbound",  # type: ignore[arg-type]
-                channel="sms", body="x" * 5000, status="received", created_at=NOW)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"message.body"):
+        Message(
+            id="m",
+            org_id="o",
+            conversation_id="c",
+            direction="inbound",  # type: ignore[arg-type]
+            channel="sms",
+            body="x" * 5000,
+            status="received",
+            created_at=NOW,
+        )  # type: ignore[arg-type]
 
 
 def test_outbox_needs_body_or_template() -> None:
-    with pytest.raises(ValidationError, match="outbox.body"):
-        OutboxMessage(id="x", org_id="o", dedupe_key="k", kind="reminder", channel="sms",  # type: ignore[arg-type]
-                      to_address="+13125550142", due_at=NOW, created_at=NOW)
+    with pytest.raises(ValidationError, match=r"outbox.body"):
+        OutboxMessage(
+            id="x",
+            org_id="o",
+            dedupe_key="k",
+            kind="reminder",
+            channel="sms",  # type: ignore[arg-type]
+            to_address="+13125550142",
+            due_at=NOW,
+            created_at=NOW,
+        )
 
 
 def test_staff_user_facility_access_from_groups() -> None:
     from domain.model import Group, Role
 
-    groups = {"g1": Group(id="g1", org_id="o", name="East", facility_ids=frozenset({"f1"})),
-              "g2": Group(id="g2", org_id="o", name="West", facility_ids=frozenset({"f2"}))}
-    staff = StaffUser(id="u", org_id="o", email="a@example.com", name="A", role=Role.STAFF,
-                      group_ids=frozenset({"g1"}), created_at=NOW)
-    admin = StaffUser(id="v", org_id="o", email="b@example.com", name="B", role=Role.ADMIN,
-                      created_at=NOW)
+    groups = {
+        "g1": Group(id="g1", org_id="o", name="East", facility_ids=frozenset({"f1"})),
+        "g2": Group(id="g2", org_id="o", name="West", facility_ids=frozenset({"f2"})),
+    }
+    staff = StaffUser(
+        id="u",
+        org_id="o",
+        email="a@example.com",
+        name="A",
+        role=Role.STAFF,
+        group_ids=frozenset({"g1"}),
+        created_at=NOW,
+    )
+    admin = StaffUser(
+        id="v", org_id="o", email="b@example.com", name="B", role=Role.ADMIN, created_at=NOW
+    )
     assert staff.facility_access(groups) == frozenset({"f1"})
     assert admin.facility_access(groups) is None
 

@@ -25,7 +25,9 @@ def test_every_command_has_help() -> None:
         assert sub.format_help(), name
     result = subprocess.run(
         [sys.executable, "-m", "gateway.cli", "serve", "--help"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0 and "--demo" in result.stdout
 
@@ -65,7 +67,9 @@ def test_classify_command_writes_one_json_line_per_reply() -> None:
 
     result = subprocess.run(
         [sys.executable, "-m", "gateway.cli", "classify"],
-        input="C\nSTOP\nWhat time?\n".encode(), capture_output=True, check=False,
+        input=b"C\nSTOP\nWhat time?\n",
+        capture_output=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.decode().splitlines()]

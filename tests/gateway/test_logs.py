@@ -6,13 +6,17 @@ from gateway.logs import redact
 
 
 def test_sensitive_keys_and_values_are_redacted() -> None:
-    event = redact(None, "info", {
-        "event": "inbound from +1 (312) 555-0142",
-        "body": "my chest hurts",
-        "to": "+13125550142",
-        "detail": "mail from ana.ruiz@example.com about +13125550199",
-        "conversation_id": "01ABC",
-    })
+    event = redact(
+        None,
+        "info",
+        {
+            "event": "inbound from +1 (312) 555-0142",
+            "body": "my chest hurts",
+            "to": "+13125550142",
+            "detail": "mail from ana.ruiz@example.com about +13125550199",
+            "conversation_id": "01ABC",
+        },
+    )
     assert event["body"] == "[redacted]" and event["to"] == "[redacted]"
     assert "555" not in event["event"]
     assert "example.com" not in event["detail"] and "555" not in event["detail"]

@@ -22,7 +22,10 @@ def test_serve_demo_answers_health(tmp_path: Path) -> None:
     env = {**os.environ, "CARELINE_DATA_DIR": str(tmp_path), "CARELINE_DATABASE_URL": ""}
     process = subprocess.Popen(
         [sys.executable, "-m", "gateway.cli", "serve", "--demo", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60

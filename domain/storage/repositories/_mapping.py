@@ -27,7 +27,7 @@ def to_values(entity: Any, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     return values
 
 
-def from_row(cls: type[T], row: Mapping[str, Any], **extra: Any) -> T:
+def from_row(cls: type[T], row: Mapping[Any, Any], **extra: Any) -> T:
     """A model dataclass from a result row (columns not in the dataclass are ignored)."""
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     kwargs = {k: v for k, v in row.items() if k in names}

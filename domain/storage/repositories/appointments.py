@@ -83,8 +83,10 @@ class AppointmentRepository:
 
     async def slot(self, slot_id: str) -> OpenSlot:
         row = (
-            await self.conn.execute(sa.select(t.open_slots).where(t.open_slots.c.id == slot_id))
-        ).mappings().first()
+            (await self.conn.execute(sa.select(t.open_slots).where(t.open_slots.c.id == slot_id)))
+            .mappings()
+            .first()
+        )
         if row is None:
             raise NotFound("slot", slot_id)
         return from_row(OpenSlot, row)
@@ -121,9 +123,9 @@ class AppointmentRepository:
 
     async def count(self, org_id: str) -> int:
         result = await self.conn.execute(
-            sa.select(sa.func.count()).select_from(t.appointments).where(
-                t.appointments.c.org_id == org_id
-            )
+            sa.select(sa.func.count())
+            .select_from(t.appointments)
+            .where(t.appointments.c.org_id == org_id)
         )
         return int(result.scalar_one())
 

@@ -24,10 +24,14 @@ class ConversationRepository:
 
     async def get(self, conversation_id: str) -> Conversation:
         row = (
-            await self.conn.execute(
-                sa.select(t.conversations).where(t.conversations.c.id == conversation_id)
+            (
+                await self.conn.execute(
+                    sa.select(t.conversations).where(t.conversations.c.id == conversation_id)
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         if row is None:
             raise NotFound("conversation", conversation_id)
         return from_row(Conversation, row)
@@ -36,15 +40,19 @@ class ConversationRepository:
         self, org_id: str, channel: Channel, patient_address: str, careline_address: str
     ) -> Conversation | None:
         row = (
-            await self.conn.execute(
-                sa.select(t.conversations).where(
-                    t.conversations.c.org_id == org_id,
-                    t.conversations.c.channel == channel.value,
-                    t.conversations.c.patient_address == patient_address,
-                    t.conversations.c.careline_address == careline_address,
+            (
+                await self.conn.execute(
+                    sa.select(t.conversations).where(
+                        t.conversations.c.org_id == org_id,
+                        t.conversations.c.channel == channel.value,
+                        t.conversations.c.patient_address == patient_address,
+                        t.conversations.c.careline_address == careline_address,
+                    )
                 )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         return None if row is None else from_row(Conversation, row)
 
     async def get_or_create(
@@ -58,7 +66,11 @@ class ConversationRepository:
         facility_id: str | None,
         at: datetime,
     ) -> tuple[Conversation, bool]:
-        """The thread for this pair of addresses, created if new. Returns (conversation, created)."""
+        """The thread for this pair of addresses, created if new.
+
+        Returns:
+            (conversation, created).
+        """
         found = await self.find(org_id, channel, patient_address, careline_address)
         if found is not None:
             return found, False
@@ -102,12 +114,17 @@ class ConversationRepository:
 
     async def message_by_provider_id(self, channel: Channel, provider_id: str) -> Message | None:
         row = (
-            await self.conn.execute(
-                sa.select(t.messages).where(
-                    t.messages.c.channel == channel.value, t.messages.c.provider_id == provider_id
+            (
+                await self.conn.execute(
+                    sa.select(t.messages).where(
+                        t.messages.c.channel == channel.value,
+                        t.messages.c.provider_id == provider_id,
+                    )
                 )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         return None if row is None else from_row(Message, row)
 
     async def update_message(self, message_id: str, **values: Any) -> None:
@@ -117,13 +134,17 @@ class ConversationRepository:
 
     async def messages(self, conversation_id: str, *, limit: int = 200) -> list[Message]:
         rows = (
-            await self.conn.execute(
-                sa.select(t.messages)
-                .where(t.messages.c.conversation_id == conversation_id)
-                .order_by(t.messages.c.created_at.desc(), t.messages.c.id.desc())
-                .limit(limit)
+            (
+                await self.conn.execute(
+                    sa.select(t.messages)
+                    .where(t.messages.c.conversation_id == conversation_id)
+                    .order_by(t.messages.c.created_at.desc(), t.messages.c.id.desc())
+                    .limit(limit)
+                )
             )
-        ).mappings().all()
+            .mappings()
+            .all()
+        )
         return [from_row(Message, r) for r in reversed(rows)]
 
     async def add_note(self, note: Note) -> None:
@@ -146,7 +167,9 @@ class ConversationRepository:
 
     async def save_prompt(self, prompt: Prompt) -> None:
         values = to_values(prompt, exclude=("id", "org_id", "conversation_id", "created_at"))
-        await self.conn.execute(t.prompts.update().where(t.prompts.c.id == prompt.id).values(**values))
+        await self.conn.execute(
+            t.prompts.update().where(t.prompts.c.id == prompt.id).values(**values)
+        )
 
     async def open_prompts(self, conversation_id: str, now: datetime) -> list[Prompt]:
         """Prompts still awaiting an answer, most recent first."""
@@ -163,8 +186,13 @@ class ConversationRepository:
         ).mappings()
         return [from_row(Prompt, r) for r in rows]
 
-    async def prompts_for(self, *, appointment_id: str | None = None, ref_id: str | None = None,
-                          flow: str | None = None) -> Sequence[Prompt]:
+    async def prompts_for(
+        self,
+        *,
+        appointment_id: str | None = None,
+        ref_id: str | None = None,
+        flow: str | None = None,
+    ) -> Sequence[Prompt]:
         query = sa.select(t.prompts)
         if appointment_id is not None:
             query = query.where(t.prompts.c.appointment_id == appointment_id)

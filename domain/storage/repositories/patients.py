@@ -72,19 +72,25 @@ class PatientRepository:
         if not wanted:
             return {}
         rows = (
-            await self.conn.execute(sa.select(t.patients).where(t.patients.c.id.in_(wanted)))
-        ).mappings().all()
+            (await self.conn.execute(sa.select(t.patients).where(t.patients.c.id.in_(wanted))))
+            .mappings()
+            .all()
+        )
         return await self._with_contacts(rows)
 
     async def find_by_address(self, org_id: str, address: str) -> list[Patient]:
         """Patients having ``address`` (E.164 number or email) among their contacts."""
         ids = (
-            await self.conn.execute(
-                sa.select(t.contact_points.c.patient_id)
-                .where(t.contact_points.c.org_id == org_id, t.contact_points.c.value == address)
-                .distinct()
+            (
+                await self.conn.execute(
+                    sa.select(t.contact_points.c.patient_id)
+                    .where(t.contact_points.c.org_id == org_id, t.contact_points.c.value == address)
+                    .distinct()
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         found = await self.get_many(ids)
         return sorted(found.values(), key=lambda p: (p.placeholder, p.last_name, p.first_name))
 
@@ -119,7 +125,9 @@ class PatientRepository:
 
     # -- do not contact --------------------------------------------------------------------
 
-    async def dnc_entries(self, org_id: str, addresses: Iterable[str] | None = None) -> list[DncEntry]:
+    async def dnc_entries(
+        self, org_id: str, addresses: Iterable[str] | None = None
+    ) -> list[DncEntry]:
         query = sa.select(t.dnc_entries).where(t.dnc_entries.c.org_id == org_id)
         if addresses is not None:
             query = query.where(t.dnc_entries.c.address.in_(list(addresses)))

@@ -15,8 +15,11 @@ from domain.storage.repositories._mapping import from_row, to_values
 
 __all__ = ["PracticeRepository"]
 
-_FLAG_COLUMNS = {"reminders_enabled": "reminders", "reschedule_enabled": "reschedule",
-                 "waitlist_enabled": "waitlist"}
+_FLAG_COLUMNS = {
+    "reminders_enabled": "reminders",
+    "reschedule_enabled": "reschedule",
+    "waitlist_enabled": "waitlist",
+}
 
 
 def _flags_out(flags: ResourceFlags) -> dict[str, bool]:
@@ -47,18 +50,28 @@ class PracticeRepository:
 
     async def organization(self, org_id: str) -> Organization:
         row = (
-            await self.conn.execute(sa.select(t.organizations).where(t.organizations.c.id == org_id))
-        ).mappings().first()
+            (
+                await self.conn.execute(
+                    sa.select(t.organizations).where(t.organizations.c.id == org_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
         if row is None:
             raise NotFound("organization", org_id)
         return self._org(row)
 
     async def organization_by_key(self, public_key: str) -> Organization | None:
         row = (
-            await self.conn.execute(
-                sa.select(t.organizations).where(t.organizations.c.public_key == public_key)
+            (
+                await self.conn.execute(
+                    sa.select(t.organizations).where(t.organizations.c.public_key == public_key)
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         return None if row is None else self._org(row)
 
     async def organizations(self) -> list[Organization]:
@@ -95,8 +108,14 @@ class PracticeRepository:
 
     async def facility(self, facility_id: str) -> Facility:
         row = (
-            await self.conn.execute(sa.select(t.facilities).where(t.facilities.c.id == facility_id))
-        ).mappings().first()
+            (
+                await self.conn.execute(
+                    sa.select(t.facilities).where(t.facilities.c.id == facility_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
         if row is None:
             raise NotFound("facility", facility_id)
         return from_row(Facility, row, flags=_flags_in(row))

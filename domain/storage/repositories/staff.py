@@ -33,8 +33,10 @@ class StaffRepository:
 
     async def groups(self, org_id: str) -> dict[str, Group]:
         rows = (
-            await self.conn.execute(sa.select(t.groups).where(t.groups.c.org_id == org_id))
-        ).mappings().all()
+            (await self.conn.execute(sa.select(t.groups).where(t.groups.c.org_id == org_id)))
+            .mappings()
+            .all()
+        )
         links = (
             await self.conn.execute(
                 sa.select(t.group_facilities).where(
@@ -46,8 +48,12 @@ class StaffRepository:
         for link in links:
             facilities[link["group_id"]].add(link["facility_id"])
         return {
-            r["id"]: Group(id=r["id"], org_id=r["org_id"], name=r["name"],
-                           facility_ids=frozenset(facilities[r["id"]]))
+            r["id"]: Group(
+                id=r["id"],
+                org_id=r["org_id"],
+                name=r["name"],
+                facility_ids=frozenset(facilities[r["id"]]),
+            )
             for r in rows
         }
 
@@ -88,17 +94,19 @@ class StaffRepository:
 
     async def _users(self, condition: Any) -> list[StaffUser]:
         rows = (
-            await self.conn.execute(
-                sa.select(t.staff_users).where(condition).order_by(t.staff_users.c.name)
+            (
+                await self.conn.execute(
+                    sa.select(t.staff_users).where(condition).order_by(t.staff_users.c.name)
+                )
             )
-        ).mappings().all()
+            .mappings()
+            .all()
+        )
         if not rows:
             return []
         links = (
             await self.conn.execute(
-                sa.select(t.user_groups).where(
-                    t.user_groups.c.user_id.in_([r["id"] for r in rows])
-                )
+                sa.select(t.user_groups).where(t.user_groups.c.user_id.in_([r["id"] for r in rows]))
             )
         ).mappings()
         groups: dict[str, set[str]] = defaultdict(set)
@@ -107,13 +115,26 @@ class StaffRepository:
         return [from_row(StaffUser, r, group_ids=frozenset(groups[r["id"]])) for r in rows]
 
     async def audit(
-        self, *, org_id: str, actor_id: str | None, action: str, entity: str,
-        entity_id: str | None, at: datetime, detail: dict[str, Any] | None = None,
+        self,
+        *,
+        org_id: str,
+        actor_id: str | None,
+        action: str,
+        entity: str,
+        entity_id: str | None,
+        at: datetime,
+        detail: dict[str, Any] | None = None,
     ) -> None:
         """Record who viewed or changed what (never message bodies or contact details)."""
         await self.conn.execute(
             t.audit_log.insert().values(
-                id=new_id(), org_id=org_id, actor_id=actor_id, action=action, entity=entity,
-                entity_id=entity_id, detail=detail or {}, at=at,
+                id=new_id(),
+                org_id=org_id,
+                actor_id=actor_id,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                detail=detail or {},
+                at=at,
             )
         )

@@ -51,14 +51,14 @@ async def test_demo_data_round_trips(db: Database) -> None:
         assert org.settings == data.organization.settings
         facilities = await PracticeRepository(conn).facilities(org.id)
         assert {f.timezone for f in facilities.values()} == {
-            "America/New_York", "America/Chicago", "America/Denver",
+            "America/New_York",
+            "America/Chicago",
+            "America/Denver",
         }
         patient = data.patients[0]
         stored = await PatientRepository(conn).get(patient.id)
         assert stored == patient
-        by_number = await PatientRepository(conn).find_by_address(
-            org.id, patient.contacts[0].value
-        )
+        by_number = await PatientRepository(conn).find_by_address(org.id, patient.contacts[0].value)
         assert patient.id in [p.id for p in by_number]
         first = data.appointments[0]
         assert await AppointmentRepository(conn).get(first.id) == first
@@ -81,14 +81,25 @@ async def test_provider_message_id_is_stored_once(db: Database) -> None:
     org_id = data.organization.id
     async with db.transaction() as conn:
         conversation, created = await ConversationRepository(conn).get_or_create(
-            org_id=org_id, channel=Channel.SMS, patient_address="+13125550142",
-            careline_address="+18885550123", patient_id=None, facility_id=None, at=NOW,
+            org_id=org_id,
+            channel=Channel.SMS,
+            patient_address="+13125550142",
+            careline_address="+18885550123",
+            patient_id=None,
+            facility_id=None,
+            at=NOW,
         )
         assert created
     message = Message(
-        id=new_id(), org_id=org_id, conversation_id=conversation.id,
-        direction=MessageDirection.INBOUND, channel=Channel.SMS, body="C",
-        status=MessageStatus.RECEIVED, provider_id="SM" + "1" * 32, created_at=NOW,
+        id=new_id(),
+        org_id=org_id,
+        conversation_id=conversation.id,
+        direction=MessageDirection.INBOUND,
+        channel=Channel.SMS,
+        body="C",
+        status=MessageStatus.RECEIVED,
+        provider_id="SM" + "1" * 32,
+        created_at=NOW,
     )
     async with db.transaction() as conn:
         repo = ConversationRepository(conn)
@@ -103,9 +114,14 @@ async def test_exactly_one_concurrent_taker_wins_a_slot(db: Database) -> None:
     data = build_demo(seed=6, patients=5, now=NOW)
     await load_demo(db, data, now=NOW)
     slot = OpenSlot(
-        id=new_id(), org_id=data.organization.id, facility_id=data.facilities[0].id,
-        provider_id=data.providers[0].id, type_id=None, start=NOW + timedelta(days=1),
-        duration_minutes=30, created_at=NOW,
+        id=new_id(),
+        org_id=data.organization.id,
+        facility_id=data.facilities[0].id,
+        provider_id=data.providers[0].id,
+        type_id=None,
+        start=NOW + timedelta(days=1),
+        duration_minutes=30,
+        created_at=NOW,
     )
     async with db.transaction() as conn:
         await AppointmentRepository(conn).add_slot(slot)
