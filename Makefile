@@ -19,6 +19,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
+# Node tools for the tests only (a Prism mock of Twilio's REST API), pinned by package-lock.json.
+NODE_STAMP := node_modules/.careline-installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
 serve: $(STAMP)
 	$(BIN)/careline serve --demo --host $(HOST) --port $(PORT)
 
@@ -34,7 +40,7 @@ system-deps:
 		fi; \
 	fi
 
-test: $(STAMP) system-deps
+test: $(STAMP) $(NODE_STAMP) system-deps
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc

@@ -67,7 +67,9 @@ def create_app(
 
 def default_features() -> list[Feature]:
     """The product's parts, in the order they register."""
-    return []
+    from gateway.webhooks import setup_channels
+
+    return [setup_channels]
 
 
 async def healthz(request: web.Request) -> web.Response:

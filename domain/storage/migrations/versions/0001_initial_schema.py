@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 03:48:59.205401
+Create Date: 2026-11-22 04:19:09.510645
 """
 
 from __future__ import annotations
@@ -36,6 +36,50 @@ def upgrade() -> None:
         sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organizations")),
         sa.UniqueConstraint("public_key", name=op.f("uq_organizations_public_key")),
+    )
+    op.create_table(
+        "simulator_messages",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("phone", sa.String(length=254), nullable=False),
+        sa.Column("careline_address", sa.String(length=254), nullable=False),
+        sa.Column("direction", sa.String(length=10), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("provider_id", sa.String(length=255), nullable=True),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_simulator_messages")),
+    )
+    op.create_index(
+        "ix_simulator_messages_phone_created",
+        "simulator_messages",
+        ["phone", "created_at"],
+        unique=False,
+    )
+    op.create_table(
+        "voice_scripts",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=True),
+        sa.Column("to_address", sa.String(length=32), nullable=False),
+        sa.Column("from_address", sa.String(length=32), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("language", sa.String(length=16), server_default="en", nullable=False),
+        sa.Column("outbox_key", sa.String(length=200), nullable=False),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_voice_scripts")),
+    )
+    op.create_index("ix_voice_scripts_outbox_key", "voice_scripts", ["outbox_key"], unique=False)
+    op.create_table(
+        "widget_frames",
+        sa.Column("session_id", sa.String(length=64), nullable=False),
+        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=True),
+        sa.Column(
+            "frame",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("session_id", "seq", name=op.f("pk_widget_frames")),
     )
     op.create_table(
         "appointment_types",
@@ -616,4 +660,9 @@ def downgrade() -> None:
     op.drop_table("audit_log")
     op.drop_index(op.f("ix_appointment_types_org_id"), table_name="appointment_types")
     op.drop_table("appointment_types")
+    op.drop_table("widget_frames")
+    op.drop_index("ix_voice_scripts_outbox_key", table_name="voice_scripts")
+    op.drop_table("voice_scripts")
+    op.drop_index("ix_simulator_messages_phone_created", table_name="simulator_messages")
+    op.drop_table("simulator_messages")
     op.drop_table("organizations")

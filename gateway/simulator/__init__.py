@@ -1,0 +1,1 @@
+"""The simulator: a pretend phone in the browser, to try Careline with no provider account."""
