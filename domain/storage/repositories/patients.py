@@ -135,12 +135,16 @@ class PatientRepository:
         return [from_row(DncEntry, r) for r in rows]
 
     async def add_dnc(self, entry: DncEntry) -> bool:
-        """Add an entry; False when the address is already listed from that source."""
+        """Add an entry; False when the address is already listed from that source (and, for
+        patient opt-outs, from the same Careline number)."""
+        number = t.dnc_entries.c.careline_number
         existing = await self.conn.execute(
             sa.select(t.dnc_entries.c.id).where(
                 t.dnc_entries.c.org_id == entry.org_id,
                 t.dnc_entries.c.address == entry.address,
                 t.dnc_entries.c.source == entry.source.value,
+                number.is_(None) if entry.careline_number is None
+                else number == entry.careline_number,
             )
         )
         if existing.first() is not None:
@@ -148,12 +152,17 @@ class PatientRepository:
         await self.conn.execute(t.dnc_entries.insert().values(id=new_id(), **to_values(entry)))
         return True
 
-    async def remove_dnc(self, org_id: str, address: str, source: str) -> int:
-        result = await self.conn.execute(
-            t.dnc_entries.delete().where(
-                t.dnc_entries.c.org_id == org_id,
-                t.dnc_entries.c.address == address,
-                t.dnc_entries.c.source == source,
-            )
+    async def remove_dnc(
+        self, org_id: str, address: str, source: str, *, careline_number: str | None = None
+    ) -> int:
+        """Remove entries of ``source`` for ``address`` (only the one made from
+        ``careline_number`` when given). Returns how many were removed."""
+        condition = sa.and_(
+            t.dnc_entries.c.org_id == org_id,
+            t.dnc_entries.c.address == address,
+            t.dnc_entries.c.source == source,
         )
+        if careline_number is not None:
+            condition = sa.and_(condition, t.dnc_entries.c.careline_number == careline_number)
+        result = await self.conn.execute(t.dnc_entries.delete().where(condition))
         return result.rowcount

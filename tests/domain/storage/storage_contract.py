@@ -134,3 +134,27 @@ async def test_exactly_one_concurrent_taker_wins_a_slot(db: Database) -> None:
 
     results = await asyncio.gather(*(take() for _ in range(20)))
     assert results.count(True) == 1
+
+
+async def test_opt_outs_are_kept_per_careline_number(db: Database) -> None:
+    from domain.model import DncEntry, DncSource
+
+    data = build_demo(seed=8, patients=5, now=NOW)
+    await load_demo(db, data, now=NOW)
+    org_id = data.organization.id
+
+    def entry(number: str) -> DncEntry:
+        return DncEntry(org_id=org_id, address="+13125550142", created_at=NOW,
+                        source=DncSource.PATIENT_OPT_OUT, careline_number=number)
+
+    async with db.transaction() as conn:
+        repo = PatientRepository(conn)
+        assert await repo.add_dnc(entry("+18885550123"))
+        assert await repo.add_dnc(entry("+18885550124"))
+        assert not await repo.add_dnc(entry("+18885550123"))
+        # START to the first number lifts only the opt-out made from it (REM-38).
+        removed = await repo.remove_dnc(org_id, "+13125550142", "patient_opt_out",
+                                        careline_number="+18885550123")
+        assert removed == 1
+        remaining = await repo.dnc_entries(org_id, ["+13125550142"])
+    assert [e.careline_number for e in remaining] == ["+18885550124"]
