@@ -1,0 +1,56 @@
+"""Reading waitlist request fields: a clear 422 naming the field for anything malformed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+
+from gateway.api._body import optional_text
+from gateway.errors import bad_request
+from gateway.webhooks._forms import read_body
+
+__all__ = ["MAX_CSV_BYTES", "csv_bytes", "duration", "iso_time"]
+
+MAX_CSV_BYTES = 2 * 1024 * 1024
+
+
+def iso_time(body: dict[str, Any], name: str) -> datetime | None:
+    raw = optional_text(body, name, max_length=40)
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise bad_request(f"{name} must be an ISO 8601 time", field=name, status=422) from None
+    if value.utcoffset() is None:
+        raise bad_request(f"{name} needs a time zone offset", field=name, status=422)
+    return value
+
+
+def duration(body: dict[str, Any]) -> int | None:
+    value = body.get("duration_minutes")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 5 <= value <= 720:
+        raise bad_request("duration_minutes must be a whole number from 5 to 720",
+                          field="duration_minutes", status=422)
+    return value
+
+
+async def csv_bytes(request: web.Request) -> bytes:
+    """An uploaded CSV: the body (``text/csv``) or the multipart field ``file``; 413 when
+    larger than 2 MiB, 415 for another content type."""
+    if request.content_type == "multipart/form-data":
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, BodyPartReader) or part.name != "file":
+                continue
+            data = await part.read(decode=True)
+            if len(data) > MAX_CSV_BYTES:
+                raise bad_request(f"the file is larger than {MAX_CSV_BYTES} bytes", status=413)
+            return bytes(data)
+        raise bad_request("send the CSV as the multipart field 'file'", field="file")
+    return await read_body(request, limit=MAX_CSV_BYTES,
+                           content_types=("text/csv", "text/plain", "application/csv"))
