@@ -1,0 +1,1 @@
+"""The example user flows every organisation starts with."""

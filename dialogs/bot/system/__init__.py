@@ -1,0 +1,1 @@
+"""The system chat flows (fixed structure; staff may reword their messages)."""
