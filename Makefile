@@ -30,7 +30,7 @@ serve: $(STAMP)
 
 # Tests use Debian's Chromium (browser tests) and docker-compose (validates docker-compose.yml);
 # install them when missing and this machine can (root with apt).
-SYSTEM_PACKAGES := chromium chromium-driver docker-compose
+SYSTEM_PACKAGES := chromium chromium-driver docker-compose graphviz
 system-deps:
 	@if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 		missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

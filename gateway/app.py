@@ -66,10 +66,31 @@ def create_app(
 
 
 def default_features() -> list[Feature]:
-    """The product's parts, in the order they register."""
+    """The product's parts, in the order they register.
+
+    Channels come first (the inbound pipeline), then the dialogs that answer patients, the Hub,
+    reminders (the dispatcher's renderer), the waitlist and reschedule flows, the website bot
+    (it wraps the responder for widget chats), and last the senders and the dispatcher.
+    """
+    from gateway.bot.setup import setup_bot
+    from gateway.dialog_responder import setup_dialogs
+    from gateway.dispatcher.setup import setup_dispatcher
+    from gateway.hub import setup_hub
+    from gateway.outbound import setup_senders
+    from gateway.reminders import setup_reminders
+    from gateway.waitlist import setup_waitlist
     from gateway.webhooks import setup_channels
 
-    return [setup_channels]
+    return [
+        setup_channels,
+        setup_dialogs,
+        setup_hub,
+        setup_reminders,
+        setup_waitlist,
+        setup_bot,
+        setup_senders,
+        setup_dispatcher,
+    ]
 
 
 async def healthz(request: web.Request) -> web.Response:

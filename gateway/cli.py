@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from gateway.settings import Settings, SettingsError
 
@@ -63,6 +63,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     classify_cli.add_arguments(classify)
     classify.set_defaults(handler=_classify, needs_settings=False)
+
+    from dialogs import drawing
+    from dialogs.actions import cli as actions_cli
+
+    actions_cli.add_parser(commands)
+    drawing.add_parser(commands)
+
+    from gateway.dispatcher import cli as worker_cli
+    from gateway.reminders import cli as reminders_cli
+
+    worker_cli.add_parser(commands, build_senders=_worker_senders, build_renderer=_renderer)
+    reminders_cli.add_parser(commands)
     return parser
 
 
@@ -86,6 +98,20 @@ def main(
             return 2
     handler: Command = args.handler
     return handler(args, settings)
+
+
+def _worker_senders(settings: Settings, *, db: Any, stores: Any, clock: Any) -> Any:
+    from channels.senders import build_senders
+
+    return build_senders(settings, db=db, stores=stores, clock=clock)
+
+
+def _renderer(settings: Settings, *, db: Any) -> Any:
+    from gateway.reminders.renderer import TemplateRenderer
+
+    return TemplateRenderer(
+        db, public_url=settings.public_url, secret_key=settings.resolved_secret_key()
+    )
 
 
 def _classify(args: argparse.Namespace, settings: Settings | None) -> int:

@@ -10,7 +10,6 @@ from domain.storage.database import Database
 from gateway.settings import Settings
 from gateway.stores.factory import Stores
 
-
 __all__ = ["CLOCK", "DB", "METRICS_REGISTRY", "SETTINGS", "STORES"]
 
 SETTINGS = web.AppKey("settings", Settings)

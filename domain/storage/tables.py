@@ -134,7 +134,11 @@ dnc_entries = sa.Table(
     sa.Column("added_by", ID),
     sa.Column("patient_id", ID),
     sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.UniqueConstraint("org_id", "address", "source", name="uq_dnc_entries_org_address_source"),
+    # One entry per address, source and Careline number: a patient may opt out from two of our
+    # numbers, and each needs its own START (REM-38). NULLs count as equal in add_dnc.
+    sa.UniqueConstraint(
+        "org_id", "address", "source", "careline_number", name="uq_dnc_entries_org_address_source"
+    ),
 )
 
 appointments = sa.Table(
@@ -233,6 +237,7 @@ messages = sa.Table(
     sa.UniqueConstraint("channel", "direction", "provider_id", name="uq_messages_provider_id"),
     sa.Index("ix_messages_conversation_created", "conversation_id", "created_at"),
     sa.Index("ix_messages_org_created", "org_id", "created_at"),
+    sa.Index("ix_messages_outbox_id", "outbox_id"),
 )
 
 notes = sa.Table(
@@ -334,6 +339,8 @@ outbox = sa.Table(
     sa.Index("ix_outbox_state_due", "state", "due_at"),
     sa.Index("ix_outbox_appointment", "appointment_id"),
     sa.Index("ix_outbox_org_sent", "org_id", "sent_at"),
+    sa.Index("ix_outbox_retry_of", "retry_of"),
+    sa.Index("ix_outbox_org_to", "org_id", "to_address"),
 )
 
 audit_log = sa.Table(

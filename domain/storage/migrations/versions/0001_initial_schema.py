@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 04:19:09.510645
+Create Date: 2026-11-22 05:09:56.136490
 """
 
 from __future__ import annotations
@@ -126,6 +126,37 @@ def upgrade() -> None:
     op.create_index("ix_audit_log_org_at", "audit_log", ["org_id", "at"], unique=False)
     op.create_index(op.f("ix_audit_log_org_id"), "audit_log", ["org_id"], unique=False)
     op.create_table(
+        "bot_flows",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("key", sa.String(length=40), nullable=False),
+        sa.Column("title", sa.String(length=60), nullable=False),
+        sa.Column("enabled", sa.Boolean(), server_default=sa.text("true"), nullable=False),
+        sa.Column("position", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("current_version", sa.Integer(), nullable=False),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("archived_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_bot_flows_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_bot_flows")),
+        sa.UniqueConstraint("org_id", "key", name="uq_bot_flows_org_key"),
+    )
+    op.create_index(op.f("ix_bot_flows_org_id"), "bot_flows", ["org_id"], unique=False)
+    op.create_table(
+        "bot_texts",
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("updated_by", sa.String(length=26), nullable=True),
+        sa.Column("updated_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_bot_texts_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("org_id", "key", name=op.f("pk_bot_texts")),
+    )
+    op.create_table(
         "dnc_entries",
         sa.Column("id", sa.String(length=26), nullable=False),
         sa.Column("org_id", sa.String(length=26), nullable=False),
@@ -141,7 +172,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dnc_entries")),
         sa.UniqueConstraint(
-            "org_id", "address", "source", name="uq_dnc_entries_org_address_source"
+            "org_id",
+            "address",
+            "source",
+            "careline_number",
+            name="uq_dnc_entries_org_address_source",
         ),
     )
     op.create_index(op.f("ix_dnc_entries_org_id"), "dnc_entries", ["org_id"], unique=False)
@@ -200,6 +235,86 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_groups_org_id"), "groups", ["org_id"], unique=False)
     op.create_table(
+        "message_library",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("title", sa.String(length=100), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("language", sa.String(length=16), server_default="en", nullable=False),
+        sa.Column("created_by", sa.String(length=26), nullable=True),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_message_library_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_message_library")),
+    )
+    op.create_index(
+        "ix_message_library_org_title", "message_library", ["org_id", "title"], unique=False
+    )
+    op.create_table(
+        "message_shortcuts",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("shortcut", sa.String(length=40), nullable=False),
+        sa.Column("title", sa.String(length=100), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_by", sa.String(length=26), nullable=True),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_message_shortcuts_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_message_shortcuts")),
+        sa.UniqueConstraint("org_id", "shortcut", name="uq_message_shortcuts_org_shortcut"),
+    )
+    op.create_index(
+        op.f("ix_message_shortcuts_org_id"), "message_shortcuts", ["org_id"], unique=False
+    )
+    op.create_table(
+        "message_template_versions",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.Column("format", sa.String(length=8), nullable=False),
+        sa.Column("language", sa.String(length=16), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=True),
+        sa.Column("note", sa.String(length=200), server_default="", nullable=False),
+        sa.Column("created_by", sa.String(length=26), nullable=True),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["organizations.id"],
+            name=op.f("fk_message_template_versions_org_id_organizations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_message_template_versions")),
+        sa.UniqueConstraint(
+            "org_id", "key", "format", "language", "version", name="uq_message_template_versions"
+        ),
+    )
+    op.create_table(
+        "message_templates",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.Column("format", sa.String(length=8), nullable=False),
+        sa.Column("language", sa.String(length=16), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("updated_by", sa.String(length=26), nullable=True),
+        sa.Column("updated_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_message_templates_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_message_templates")),
+        sa.UniqueConstraint(
+            "org_id", "key", "format", "language", name="uq_message_templates_format"
+        ),
+    )
+    op.create_table(
         "outbox",
         sa.Column("id", sa.String(length=26), nullable=False),
         sa.Column("org_id", sa.String(length=26), nullable=False),
@@ -240,6 +355,8 @@ def upgrade() -> None:
     op.create_index("ix_outbox_appointment", "outbox", ["appointment_id"], unique=False)
     op.create_index(op.f("ix_outbox_org_id"), "outbox", ["org_id"], unique=False)
     op.create_index("ix_outbox_org_sent", "outbox", ["org_id", "sent_at"], unique=False)
+    op.create_index("ix_outbox_org_to", "outbox", ["org_id", "to_address"], unique=False)
+    op.create_index("ix_outbox_retry_of", "outbox", ["retry_of"], unique=False)
     op.create_index("ix_outbox_state_due", "outbox", ["state", "due_at"], unique=False)
     op.create_table(
         "providers",
@@ -280,6 +397,70 @@ def upgrade() -> None:
         sa.UniqueConstraint("email", name=op.f("uq_staff_users_email")),
     )
     op.create_index(op.f("ix_staff_users_org_id"), "staff_users", ["org_id"], unique=False)
+    op.create_table(
+        "template_partials",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("language", sa.String(length=16), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("updated_by", sa.String(length=26), nullable=True),
+        sa.Column("updated_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_template_partials_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_template_partials")),
+        sa.UniqueConstraint("org_id", "name", "language", name="uq_template_partials_name"),
+    )
+    op.create_table(
+        "api_tokens",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("user_id", sa.String(length=26), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("expires_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_api_tokens_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["staff_users.id"],
+            name=op.f("fk_api_tokens_user_id_staff_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
+    )
+    op.create_index(op.f("ix_api_tokens_org_id"), "api_tokens", ["org_id"], unique=False)
+    op.create_index(op.f("ix_api_tokens_user_id"), "api_tokens", ["user_id"], unique=False)
+    op.create_table(
+        "bot_flow_versions",
+        sa.Column("flow_id", sa.String(length=26), nullable=False),
+        sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("note", sa.String(length=200), server_default="", nullable=False),
+        sa.Column("created_by", sa.String(length=26), nullable=True),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["flow_id"],
+            ["bot_flows.id"],
+            name=op.f("fk_bot_flow_versions_flow_id_bot_flows"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_bot_flow_versions_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("flow_id", "version", name=op.f("pk_bot_flow_versions")),
+    )
+    op.create_index(
+        op.f("ix_bot_flow_versions_org_id"), "bot_flow_versions", ["org_id"], unique=False
+    )
     op.create_table(
         "group_facilities",
         sa.Column("group_id", sa.String(length=26), nullable=False),
@@ -361,6 +542,29 @@ def upgrade() -> None:
         "ix_patients_org_name", "patients", ["org_id", "last_name", "first_name"], unique=False
     )
     op.create_table(
+        "staff_sessions",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("user_id", sa.String(length=26), nullable=False),
+        sa.Column("csrf_token", sa.String(length=64), nullable=False),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_staff_sessions_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["staff_users.id"],
+            name=op.f("fk_staff_sessions_user_id_staff_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_sessions")),
+    )
+    op.create_index(op.f("ix_staff_sessions_org_id"), "staff_sessions", ["org_id"], unique=False)
+    op.create_index(op.f("ix_staff_sessions_user_id"), "staff_sessions", ["user_id"], unique=False)
+    op.create_table(
         "user_groups",
         sa.Column("user_id", sa.String(length=26), nullable=False),
         sa.Column("group_id", sa.String(length=26), nullable=False),
@@ -377,6 +581,19 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("user_id", "group_id", name=op.f("pk_user_groups")),
+    )
+    op.create_table(
+        "waitlist_event_receipts",
+        sa.Column("event_id", sa.String(length=26), nullable=False),
+        sa.Column("handled_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("outcome", sa.String(length=200), server_default="ok", nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"],
+            ["domain_events.id"],
+            name=op.f("fk_waitlist_event_receipts_event_id_domain_events"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_waitlist_event_receipts")),
     )
     op.create_table(
         "appointments",
@@ -506,6 +723,109 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_table(
+        "patient_logins",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("patient_id", sa.String(length=26), nullable=False),
+        sa.Column("method", sa.String(length=30), nullable=False),
+        sa.Column("success", sa.Boolean(), nullable=False),
+        sa.Column("channel", sa.String(length=8), nullable=True),
+        sa.Column("at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_patient_logins_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"],
+            ["patients.id"],
+            name=op.f("fk_patient_logins_patient_id_patients"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_patient_logins")),
+    )
+    op.create_index(op.f("ix_patient_logins_org_id"), "patient_logins", ["org_id"], unique=False)
+    op.create_index(
+        "ix_patient_logins_patient_at", "patient_logins", ["patient_id", "at"], unique=False
+    )
+    op.create_table(
+        "bot_feedback",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("conversation_id", sa.String(length=26), nullable=False),
+        sa.Column("rating", sa.Integer(), nullable=True),
+        sa.Column("comment", sa.Text(), server_default="", nullable=False),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_bot_feedback_conversation_id_conversations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_bot_feedback_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_bot_feedback")),
+    )
+    op.create_index(
+        "ix_bot_feedback_org_created", "bot_feedback", ["org_id", "created_at"], unique=False
+    )
+    op.create_index(op.f("ix_bot_feedback_org_id"), "bot_feedback", ["org_id"], unique=False)
+    op.create_table(
+        "bot_sessions",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("conversation_id", sa.String(length=26), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column(
+            "state",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("patient_id", sa.String(length=26), nullable=True),
+        sa.Column("verified", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+        sa.Column("last_activity_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("prompted_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_check_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ended_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_bot_sessions_conversation_id_conversations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_bot_sessions_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"], ["patients.id"], name=op.f("fk_bot_sessions_patient_id_patients")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_bot_sessions")),
+        sa.UniqueConstraint("conversation_id", name=op.f("uq_bot_sessions_conversation_id")),
+    )
+    op.create_index(
+        "ix_bot_sessions_next_check_at", "bot_sessions", ["next_check_at"], unique=False
+    )
+    op.create_index(op.f("ix_bot_sessions_org_id"), "bot_sessions", ["org_id"], unique=False)
+    op.create_table(
+        "hub_chats",
+        sa.Column("conversation_id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("reason", sa.String(length=30), nullable=False),
+        sa.Column("routed_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_hub_chats_conversation_id_conversations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_hub_chats_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("conversation_id", name=op.f("pk_hub_chats")),
+    )
+    op.create_index(op.f("ix_hub_chats_org_id"), "hub_chats", ["org_id"], unique=False)
+    op.create_table(
         "messages",
         sa.Column("id", sa.String(length=26), nullable=False),
         sa.Column("org_id", sa.String(length=26), nullable=False),
@@ -547,6 +867,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_messages_org_created", "messages", ["org_id", "created_at"], unique=False)
     op.create_index(op.f("ix_messages_org_id"), "messages", ["org_id"], unique=False)
+    op.create_index("ix_messages_outbox_id", "messages", ["outbox_id"], unique=False)
     op.create_table(
         "notes",
         sa.Column("id", sa.String(length=26), nullable=False),
@@ -576,6 +897,38 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notes")),
     )
     op.create_index(op.f("ix_notes_org_id"), "notes", ["org_id"], unique=False)
+    op.create_table(
+        "notifications",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("user_id", sa.String(length=26), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("conversation_id", sa.String(length=26), nullable=True),
+        sa.Column("note_id", sa.String(length=26), nullable=True),
+        sa.Column("actor_id", sa.String(length=26), nullable=True),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("read_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_notifications_conversation_id_conversations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_notifications_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["staff_users.id"],
+            name=op.f("fk_notifications_user_id_staff_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+    )
+    op.create_index(op.f("ix_notifications_org_id"), "notifications", ["org_id"], unique=False)
+    op.create_index(
+        "ix_notifications_user_created", "notifications", ["user_id", "created_at"], unique=False
+    )
     op.create_table(
         "prompts",
         sa.Column("id", sa.String(length=26), nullable=False),
@@ -607,18 +960,368 @@ def upgrade() -> None:
         "ix_prompts_conversation_open", "prompts", ["conversation_id", "closed_at"], unique=False
     )
     op.create_index(op.f("ix_prompts_org_id"), "prompts", ["org_id"], unique=False)
+    op.create_table(
+        "reschedule_sessions",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("appointment_id", sa.String(length=26), nullable=False),
+        sa.Column("patient_id", sa.String(length=26), nullable=False),
+        sa.Column("conversation_id", sa.String(length=26), nullable=True),
+        sa.Column("prompt_id", sa.String(length=26), nullable=True),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("restarts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column(
+            "options",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "tried",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("chosen_slot_id", sa.String(length=26), nullable=True),
+        sa.Column("new_appointment_id", sa.String(length=26), nullable=True),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["appointment_id"],
+            ["appointments.id"],
+            name=op.f("fk_reschedule_sessions_appointment_id_appointments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["organizations.id"],
+            name=op.f("fk_reschedule_sessions_org_id_organizations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"], ["patients.id"], name=op.f("fk_reschedule_sessions_patient_id_patients")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reschedule_sessions")),
+    )
+    op.create_index(
+        op.f("ix_reschedule_sessions_appointment_id"),
+        "reschedule_sessions",
+        ["appointment_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_reschedule_sessions_org_id"), "reschedule_sessions", ["org_id"], unique=False
+    )
+    op.create_index(
+        "ix_reschedule_sessions_org_state",
+        "reschedule_sessions",
+        ["org_id", "state", "expires_at"],
+        unique=False,
+    )
+    op.create_table(
+        "secure_messages",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("conversation_id", sa.String(length=26), nullable=False),
+        sa.Column("patient_id", sa.String(length=26), nullable=False),
+        sa.Column("author_id", sa.String(length=26), nullable=False),
+        sa.Column("facility_id", sa.String(length=26), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("link_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=True),
+        sa.Column("code_expires_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("code_attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("codes_sent", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("access_hash", sa.String(length=64), nullable=True),
+        sa.Column("access_expires_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("opened_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_secure_messages_conversation_id_conversations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_secure_messages_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"], ["patients.id"], name=op.f("fk_secure_messages_patient_id_patients")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_secure_messages")),
+        sa.UniqueConstraint("link_hash", name=op.f("uq_secure_messages_link_hash")),
+    )
+    op.create_index(op.f("ix_secure_messages_org_id"), "secure_messages", ["org_id"], unique=False)
+    op.create_index(
+        op.f("ix_secure_messages_patient_id"), "secure_messages", ["patient_id"], unique=False
+    )
+    op.create_table(
+        "self_schedule_links",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("appointment_id", sa.String(length=26), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("single_use", sa.Boolean(), server_default=sa.text("true"), nullable=False),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("new_appointment_id", sa.String(length=26), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["appointment_id"],
+            ["appointments.id"],
+            name=op.f("fk_self_schedule_links_appointment_id_appointments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["organizations.id"],
+            name=op.f("fk_self_schedule_links_org_id_organizations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_self_schedule_links")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_self_schedule_links_token_hash")),
+    )
+    op.create_index(
+        op.f("ix_self_schedule_links_appointment_id"),
+        "self_schedule_links",
+        ["appointment_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_self_schedule_links_org_id"), "self_schedule_links", ["org_id"], unique=False
+    )
+    op.create_table(
+        "waitlist_entries",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("patient_id", sa.String(length=26), nullable=False),
+        sa.Column("facility_id", sa.String(length=26), nullable=True),
+        sa.Column("provider_id", sa.String(length=26), nullable=True),
+        sa.Column("type_id", sa.String(length=26), nullable=True),
+        sa.Column("appointment_id", sa.String(length=26), nullable=True),
+        sa.Column("duration_minutes", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("note", sa.String(length=500), server_default="", nullable=False),
+        sa.Column("expires_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("unaccepted_offers", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("last_offer_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_accepted_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("removed_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("removed_reason", sa.String(length=200), nullable=True),
+        sa.Column("added_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["appointment_id"],
+            ["appointments.id"],
+            name=op.f("fk_waitlist_entries_appointment_id_appointments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["facility_id"],
+            ["facilities.id"],
+            name=op.f("fk_waitlist_entries_facility_id_facilities"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_waitlist_entries_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"], ["patients.id"], name=op.f("fk_waitlist_entries_patient_id_patients")
+        ),
+        sa.ForeignKeyConstraint(
+            ["provider_id"],
+            ["providers.id"],
+            name=op.f("fk_waitlist_entries_provider_id_providers"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["type_id"],
+            ["appointment_types.id"],
+            name=op.f("fk_waitlist_entries_type_id_appointment_types"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_waitlist_entries")),
+    )
+    op.create_index(
+        op.f("ix_waitlist_entries_org_id"), "waitlist_entries", ["org_id"], unique=False
+    )
+    op.create_index(
+        "ix_waitlist_entries_org_status_provider",
+        "waitlist_entries",
+        ["org_id", "status", "provider_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_waitlist_entries_patient_id"), "waitlist_entries", ["patient_id"], unique=False
+    )
+    op.create_table(
+        "bot_otp_challenges",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("bot_session_id", sa.String(length=26), nullable=False),
+        sa.Column("patient_id", sa.String(length=26), nullable=False),
+        sa.Column("channel", sa.String(length=8), nullable=False),
+        sa.Column("destination", sa.String(length=254), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("outbox_id", sa.String(length=26), nullable=True),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("verified_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["bot_session_id"],
+            ["bot_sessions.id"],
+            name=op.f("fk_bot_otp_challenges_bot_session_id_bot_sessions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["organizations.id"],
+            name=op.f("fk_bot_otp_challenges_org_id_organizations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"], ["patients.id"], name=op.f("fk_bot_otp_challenges_patient_id_patients")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_bot_otp_challenges")),
+    )
+    op.create_index(
+        op.f("ix_bot_otp_challenges_bot_session_id"),
+        "bot_otp_challenges",
+        ["bot_session_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_bot_otp_challenges_org_id"), "bot_otp_challenges", ["org_id"], unique=False
+    )
+    op.create_table(
+        "secure_attachments",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("secure_message_id", sa.String(length=26), nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["organizations.id"],
+            name=op.f("fk_secure_attachments_org_id_organizations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["secure_message_id"],
+            ["secure_messages.id"],
+            name=op.f("fk_secure_attachments_secure_message_id_secure_messages"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_secure_attachments")),
+    )
+    op.create_index(
+        op.f("ix_secure_attachments_org_id"), "secure_attachments", ["org_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_secure_attachments_secure_message_id"),
+        "secure_attachments",
+        ["secure_message_id"],
+        unique=False,
+    )
+    op.create_table(
+        "waitlist_offers",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("org_id", sa.String(length=26), nullable=False),
+        sa.Column("slot_id", sa.String(length=26), nullable=False),
+        sa.Column("entry_id", sa.String(length=26), nullable=False),
+        sa.Column("patient_id", sa.String(length=26), nullable=False),
+        sa.Column("address", sa.String(length=254), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("pass_number", sa.Integer(), server_default="1", nullable=False),
+        sa.Column("slot_start", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("conversation_id", sa.String(length=26), nullable=True),
+        sa.Column("prompt_id", sa.String(length=26), nullable=True),
+        sa.Column("appointment_id", sa.String(length=26), nullable=True),
+        sa.Column("reason", sa.String(length=200), nullable=True),
+        sa.Column("decided_by", sa.String(length=26), nullable=True),
+        sa.Column("created_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("send_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", careline_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("responded_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", careline_types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["waitlist_entries.id"],
+            name=op.f("fk_waitlist_offers_entry_id_waitlist_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_waitlist_offers_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"], ["patients.id"], name=op.f("fk_waitlist_offers_patient_id_patients")
+        ),
+        sa.ForeignKeyConstraint(
+            ["slot_id"], ["open_slots.id"], name=op.f("fk_waitlist_offers_slot_id_open_slots")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_waitlist_offers")),
+        sa.UniqueConstraint(
+            "slot_id", "entry_id", "pass_number", name="uq_waitlist_offers_slot_entry_pass"
+        ),
+    )
+    op.create_index(op.f("ix_waitlist_offers_org_id"), "waitlist_offers", ["org_id"], unique=False)
+    op.create_index(
+        "ix_waitlist_offers_org_state_expires",
+        "waitlist_offers",
+        ["org_id", "state", "expires_at"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_waitlist_offers_patient_id"), "waitlist_offers", ["patient_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_waitlist_offers_slot_id"), "waitlist_offers", ["slot_id"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_waitlist_offers_slot_id"), table_name="waitlist_offers")
+    op.drop_index(op.f("ix_waitlist_offers_patient_id"), table_name="waitlist_offers")
+    op.drop_index("ix_waitlist_offers_org_state_expires", table_name="waitlist_offers")
+    op.drop_index(op.f("ix_waitlist_offers_org_id"), table_name="waitlist_offers")
+    op.drop_table("waitlist_offers")
+    op.drop_index(op.f("ix_secure_attachments_secure_message_id"), table_name="secure_attachments")
+    op.drop_index(op.f("ix_secure_attachments_org_id"), table_name="secure_attachments")
+    op.drop_table("secure_attachments")
+    op.drop_index(op.f("ix_bot_otp_challenges_org_id"), table_name="bot_otp_challenges")
+    op.drop_index(op.f("ix_bot_otp_challenges_bot_session_id"), table_name="bot_otp_challenges")
+    op.drop_table("bot_otp_challenges")
+    op.drop_index(op.f("ix_waitlist_entries_patient_id"), table_name="waitlist_entries")
+    op.drop_index("ix_waitlist_entries_org_status_provider", table_name="waitlist_entries")
+    op.drop_index(op.f("ix_waitlist_entries_org_id"), table_name="waitlist_entries")
+    op.drop_table("waitlist_entries")
+    op.drop_index(op.f("ix_self_schedule_links_org_id"), table_name="self_schedule_links")
+    op.drop_index(op.f("ix_self_schedule_links_appointment_id"), table_name="self_schedule_links")
+    op.drop_table("self_schedule_links")
+    op.drop_index(op.f("ix_secure_messages_patient_id"), table_name="secure_messages")
+    op.drop_index(op.f("ix_secure_messages_org_id"), table_name="secure_messages")
+    op.drop_table("secure_messages")
+    op.drop_index("ix_reschedule_sessions_org_state", table_name="reschedule_sessions")
+    op.drop_index(op.f("ix_reschedule_sessions_org_id"), table_name="reschedule_sessions")
+    op.drop_index(op.f("ix_reschedule_sessions_appointment_id"), table_name="reschedule_sessions")
+    op.drop_table("reschedule_sessions")
     op.drop_index(op.f("ix_prompts_org_id"), table_name="prompts")
     op.drop_index("ix_prompts_conversation_open", table_name="prompts")
     op.drop_table("prompts")
+    op.drop_index("ix_notifications_user_created", table_name="notifications")
+    op.drop_index(op.f("ix_notifications_org_id"), table_name="notifications")
+    op.drop_table("notifications")
     op.drop_index(op.f("ix_notes_org_id"), table_name="notes")
     op.drop_table("notes")
+    op.drop_index("ix_messages_outbox_id", table_name="messages")
     op.drop_index(op.f("ix_messages_org_id"), table_name="messages")
     op.drop_index("ix_messages_org_created", table_name="messages")
     op.drop_index("ix_messages_conversation_created", table_name="messages")
     op.drop_table("messages")
+    op.drop_index(op.f("ix_hub_chats_org_id"), table_name="hub_chats")
+    op.drop_table("hub_chats")
+    op.drop_index(op.f("ix_bot_sessions_org_id"), table_name="bot_sessions")
+    op.drop_index("ix_bot_sessions_next_check_at", table_name="bot_sessions")
+    op.drop_table("bot_sessions")
+    op.drop_index(op.f("ix_bot_feedback_org_id"), table_name="bot_feedback")
+    op.drop_index("ix_bot_feedback_org_created", table_name="bot_feedback")
+    op.drop_table("bot_feedback")
+    op.drop_index("ix_patient_logins_patient_at", table_name="patient_logins")
+    op.drop_index(op.f("ix_patient_logins_org_id"), table_name="patient_logins")
+    op.drop_table("patient_logins")
     op.drop_index("ix_conversations_queue", table_name="conversations")
     op.drop_index(op.f("ix_conversations_org_id"), table_name="conversations")
     op.drop_table("conversations")
@@ -629,7 +1332,11 @@ def downgrade() -> None:
     op.drop_index("ix_appointments_org_start", table_name="appointments")
     op.drop_index(op.f("ix_appointments_org_id"), table_name="appointments")
     op.drop_table("appointments")
+    op.drop_table("waitlist_event_receipts")
     op.drop_table("user_groups")
+    op.drop_index(op.f("ix_staff_sessions_user_id"), table_name="staff_sessions")
+    op.drop_index(op.f("ix_staff_sessions_org_id"), table_name="staff_sessions")
+    op.drop_table("staff_sessions")
     op.drop_index("ix_patients_org_name", table_name="patients")
     op.drop_index(op.f("ix_patients_org_id"), table_name="patients")
     op.drop_table("patients")
@@ -637,15 +1344,29 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_open_slots_org_id"), table_name="open_slots")
     op.drop_table("open_slots")
     op.drop_table("group_facilities")
+    op.drop_index(op.f("ix_bot_flow_versions_org_id"), table_name="bot_flow_versions")
+    op.drop_table("bot_flow_versions")
+    op.drop_index(op.f("ix_api_tokens_user_id"), table_name="api_tokens")
+    op.drop_index(op.f("ix_api_tokens_org_id"), table_name="api_tokens")
+    op.drop_table("api_tokens")
+    op.drop_table("template_partials")
     op.drop_index(op.f("ix_staff_users_org_id"), table_name="staff_users")
     op.drop_table("staff_users")
     op.drop_index(op.f("ix_providers_org_id"), table_name="providers")
     op.drop_table("providers")
     op.drop_index("ix_outbox_state_due", table_name="outbox")
+    op.drop_index("ix_outbox_retry_of", table_name="outbox")
+    op.drop_index("ix_outbox_org_to", table_name="outbox")
     op.drop_index("ix_outbox_org_sent", table_name="outbox")
     op.drop_index(op.f("ix_outbox_org_id"), table_name="outbox")
     op.drop_index("ix_outbox_appointment", table_name="outbox")
     op.drop_table("outbox")
+    op.drop_table("message_templates")
+    op.drop_table("message_template_versions")
+    op.drop_index(op.f("ix_message_shortcuts_org_id"), table_name="message_shortcuts")
+    op.drop_table("message_shortcuts")
+    op.drop_index("ix_message_library_org_title", table_name="message_library")
+    op.drop_table("message_library")
     op.drop_index(op.f("ix_groups_org_id"), table_name="groups")
     op.drop_table("groups")
     op.drop_index(op.f("ix_facilities_org_id"), table_name="facilities")
@@ -655,6 +1376,9 @@ def downgrade() -> None:
     op.drop_table("domain_events")
     op.drop_index(op.f("ix_dnc_entries_org_id"), table_name="dnc_entries")
     op.drop_table("dnc_entries")
+    op.drop_table("bot_texts")
+    op.drop_index(op.f("ix_bot_flows_org_id"), table_name="bot_flows")
+    op.drop_table("bot_flows")
     op.drop_index(op.f("ix_audit_log_org_id"), table_name="audit_log")
     op.drop_index("ix_audit_log_org_at", table_name="audit_log")
     op.drop_table("audit_log")
