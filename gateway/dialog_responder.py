@@ -6,7 +6,9 @@ lock, it loads what the flows may know (:func:`load_context`), asks the pure dia
 for effects, and applies them all on the same connection: appointment changes (and their EHR
 pushes), prompts, the Do Not Contact list, Hub routing with its reopen rule, domain events,
 outbox rows, and the answers, which it stores as outbound messages and returns for the channel
-to send inline.
+to send inline. When a reply confirms, cancels or otherwise changes an appointment, the
+appointment's reminders are re-planned in the same transaction (the reminders part sets
+``responder.replan_reminders``).
 
 ``setup_dialogs(app)`` plugs it into the app; other parts add their prompt flows with
 ``app[DIALOG_MANAGER].register(flow)``.
@@ -14,6 +16,7 @@ to send inline.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -71,7 +74,14 @@ from gateway.inbound.keys import RESPONDER
 from gateway.inbound.responder import InboundContext
 from gateway.logs import get_logger
 
-__all__ = ["DIALOG_MANAGER", "DialogResponder", "apply_effects", "load_context", "setup_dialogs"]
+__all__ = [
+    "DIALOG_MANAGER",
+    "DialogResponder",
+    "ReplanReminders",
+    "apply_effects",
+    "load_context",
+    "setup_dialogs",
+]
 
 log = get_logger(__name__)
 
@@ -79,6 +89,18 @@ DIALOG_MANAGER = web.AppKey("dialog_manager", DialogManager)
 """The app's dialog manager: ``app[DIALOG_MANAGER].register(flow)`` adds a prompt flow."""
 
 _LOOK_BACK = timedelta(days=1)
+
+ReplanReminders = Callable[[AsyncConnection, str, datetime, str], Awaitable[object]]
+"""``(conn, appointment_id, now, reason)``: re-plan an appointment's reminders inside the
+caller's transaction (``gateway.reminders.ReminderService.replan_in``)."""
+
+_REPLAN_REASONS: dict[type[Effect], str] = {
+    ConfirmAppointment: "patient confirmed",
+    CancelAppointment: "appointment cancelled",
+    MarkArrived: "patient arrived",
+}
+"""The effects that change an appointment's status or confirmation, and the reason stored on
+the reminder rows the new plan drops."""
 
 
 def setup_dialogs(
@@ -105,6 +127,8 @@ class DialogResponder:
         ehr: where appointment status changes go.
         reschedule_flow: see :func:`setup_dialogs`.
         hub: the Hub's routing of patient messages (``gateway.hub.intake.route_to_hub``).
+        replan_reminders: re-plans an appointment's reminders after a reply changed it (None:
+            no reminders part installed).
     """
 
     def __init__(
@@ -114,8 +138,10 @@ class DialogResponder:
         ehr: EhrPort | None = None,
         reschedule_flow: bool = False,
         hub: HubRouter | None = None,
+        replan_reminders: ReplanReminders | None = None,
     ) -> None:
         self.manager = manager or DialogManager()
+        self.replan_reminders = replan_reminders
         self.ehr: EhrPort = ehr or EmbeddedEhr()
         self.reschedule_flow = reschedule_flow
         # Resolved now, not on the event loop: importing is blocking file I/O.
@@ -132,7 +158,8 @@ class DialogResponder:
             effects=[type(e).__name__ for e in decision.effects],
         )
         office = BackOffice(conn, ehr=self.ehr, hub=self.hub)
-        return await apply_effects(office, ctx, inbound, decision.effects)
+        return await apply_effects(office, ctx, inbound, decision.effects,
+                                   replan_reminders=self.replan_reminders)
 
     async def expire_prompts(self, conn: AsyncConnection, now: datetime, *,
                              limit: int = 500) -> int:
@@ -257,12 +284,20 @@ async def apply_effects(
     ctx: DialogContext,
     inbound: InboundContext,
     effects: tuple[Effect, ...],
+    *,
+    replan_reminders: ReplanReminders | None = None,
 ) -> list[str]:
     """Apply ``effects`` on the office's connection, in order; returns the inline answers.
 
     Hub routing happens once, after the other effects, with every note collected; a message
     no effect routes to the Hub is still applied to it as an expected reply (HUB-22 keyword
     events, never a reopen).
+
+    Right after an effect that changes an appointment (confirm, cancel, arrived) its
+    reminders are re-planned with ``replan_reminders``: after a confirmation the later
+    reminders are skipped per the reminder settings, after a cancellation none remain. The
+    re-plan runs before the later effects, so a message a later effect queues for the same
+    appointment (an acknowledgement) is never cancelled by it.
     """
     conn = office.conn
     now = ctx.now
@@ -304,6 +339,10 @@ async def apply_effects(
             await OutboxRepository(conn).add(_outbox_row(ctx, effect, now))
         else:
             await _apply_prompt_effects(conversations, ctx, (effect,))
+        if replan_reminders is not None and isinstance(
+                effect, (ConfirmAppointment, CancelAppointment, MarkArrived)):
+            await replan_reminders(conn, effect.appointment_id, now,
+                                   _REPLAN_REASONS[type(effect)])
     conversation = await conversations.get(ctx.conversation.id)
     if to_hub:
         await office.hand_over(

@@ -36,6 +36,7 @@ from domain.storage.repositories.outbox import Transition
 from gateway.dispatcher._threads import ThreadKey, add_messages, ensure_threads
 from gateway.dispatcher.context import OrgCache
 from gateway.dispatcher.events import OutboxEvent, outbox_channel, outbox_message
+from gateway.dispatcher.prompts import open_reminder_prompts
 from gateway.dispatcher.retry import Failure, transient_delay
 from gateway.dispatcher.retrying import schedule_retry
 from gateway.logs import get_logger
@@ -191,6 +192,16 @@ class Recorder:
             if bare:
                 final = []
             message_ids = await self._messages(conn, final, now)
+            await open_reminder_prompts(
+                conn,
+                [
+                    (item.row, message_ids[tr.id][0])
+                    for item, tr in final
+                    if tr.state is OutboxState.SENT and tr.id in message_ids
+                ],
+                self._orgs,
+                now,
+            )
             for item, tr in final:
                 failure = _FAILURES.get(item.outcome.kind)
                 if tr.state is OutboxState.FAILED and failure is None:

@@ -8,60 +8,54 @@ Routes (JSON):
 * ``POST /api/appointments/{id}/reminders/block`` and ``.../unblock`` -- REM-51;
 * ``GET  /api/reminders/next?limit=50&facility_id=`` -- REM-48.
 
-The organisation comes from the signed-in staff member (``request["org_id"]``, set by the
-Hub's authentication middleware) and, until that exists, from ``?org_id=`` or the only
-organisation of an embedded installation.
+Every route acts for the signed-in staff member (``current_principal``) and shows only the
+facilities they may see (HUB-17): an appointment of another facility answers 404 exactly like
+one that does not exist, and the next-reminders list leaves other facilities' rows out.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from domain.storage.repositories import AppointmentRepository, PracticeRepository
+from domain.storage import tables as t
+from gateway.auth.principal import Principal
+from gateway.auth.request import current_principal
+from gateway.auth.scoping import facility_condition, visible_appointment
 from gateway.errors import bad_request
 from gateway.keys import DB
 from gateway.reminders.keys import REMINDERS
 
-__all__ = ["add_routes", "org_of"]
+__all__ = ["add_routes", "visible_appointment_id"]
 
 
-async def org_of(request: web.Request) -> str:
-    """The organisation the request acts for."""
-    org_id = request.get("org_id") or request.query.get("org_id")
-    if isinstance(org_id, str) and org_id:
-        return org_id
+async def visible_appointment_id(request: web.Request) -> tuple[str, Principal]:
+    """The ``{appointment_id}`` of the path and the principal, if the principal may see it.
+
+    Raises:
+        NotFound: no such appointment, or it belongs to a facility the principal may not see.
+    """
+    principal = current_principal(request)
     async with request.app[DB].read() as conn:
-        organizations = await PracticeRepository(conn).organizations()
-    if len(organizations) == 1:
-        return organizations[0].id
-    raise bad_request("org_id is required", field="org_id", status=400)
-
-
-async def _appointment_in_org(request: web.Request) -> str:
-    appointment_id = request.match_info["appointment_id"]
-    org_id = await org_of(request)
-    async with request.app[DB].read() as conn:
-        appointment = await AppointmentRepository(conn).get(appointment_id)
-    if appointment.org_id != org_id:
-        raise bad_request(f"appointment {appointment_id!r} not found", status=404)
-    return appointment_id
+        appointment = await visible_appointment(conn, principal,
+                                                request.match_info["appointment_id"])
+    return appointment.id, principal
 
 
 async def get_timeline(request: web.Request) -> web.Response:
-    appointment_id = await _appointment_in_org(request)
+    appointment_id, _ = await visible_appointment_id(request)
     return web.json_response(await request.app[REMINDERS].timeline(appointment_id))
 
 
 async def post_send_now(request: web.Request) -> web.Response:
-    appointment_id = await _appointment_in_org(request)
-    row = await request.app[REMINDERS].send_now(appointment_id, by=request.get("user_id"))
+    appointment_id, principal = await visible_appointment_id(request)
+    row = await request.app[REMINDERS].send_now(appointment_id, by=principal.user_id)
     return web.json_response({"outbox_id": row.id, "channel": row.channel.value,
                               "due_at": row.due_at.isoformat().replace("+00:00", "Z")})
 
 
 async def _set_blocked(request: web.Request, blocked: bool) -> web.Response:
-    appointment_id = await _appointment_in_org(request)
-    await request.app[REMINDERS].set_blocked(appointment_id, blocked, by=request.get("user_id"))
+    appointment_id, principal = await visible_appointment_id(request)
+    await request.app[REMINDERS].set_blocked(appointment_id, blocked, by=principal.user_id)
     return web.json_response(await request.app[REMINDERS].timeline(appointment_id))
 
 
@@ -74,14 +68,19 @@ async def post_unblock(request: web.Request) -> web.Response:
 
 
 async def get_next(request: web.Request) -> web.Response:
+    principal = current_principal(request)
     try:
         limit = int(request.query.get("limit", "50"))
     except ValueError:
         raise bad_request("limit must be a whole number", field="limit") from None
     if not 1 <= limit <= 500:
         raise bad_request("limit must be between 1 and 500", field="limit")
+    facility_id = request.query.get("facility_id")
+    if facility_id is not None and not principal.sees(facility_id):
+        raise bad_request("no access to that facility", field="facility_id", status=403)
     items = await request.app[REMINDERS].next_reminders(
-        await org_of(request), limit=limit, facility_id=request.query.get("facility_id"))
+        principal.org_id, limit=limit, facility_id=facility_id,
+        visible=facility_condition(t.outbox.c.facility_id, principal))
     return web.json_response({"reminders": items})
 
 

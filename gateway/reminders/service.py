@@ -104,20 +104,37 @@ class ReminderService:
         group = same_day_group(appointment, others, zone)
         return [a.id for a in group if a.id != appointment.id]
 
+    async def replan_in(self, conn: AsyncConnection, appointment_id: str, *, now: datetime,
+                        reason: str, booked_at: datetime | None = None) -> ReminderPlan:
+        """Re-plan an appointment and the patient's other appointments that day inside the
+        caller's transaction (the dialog responder calls this when a patient replies).
+
+        Args:
+            conn: the caller's connection.
+            appointment_id: the appointment that changed.
+            now: the current time.
+            reason: why (stored on the rows the new plan cancels).
+            booked_at: when the appointment got its current start, if just now (a move).
+
+        Returns:
+            The appointment's new plan.
+        """
+        plan = await replan(conn, appointment_id, now=now, reason=reason,
+                            policy_for=self.policy_for, booked_at=booked_at)
+        appointment = await AppointmentRepository(conn).get(appointment_id)
+        cache = OrgFacts()
+        for sibling in await self._siblings(conn, appointment):
+            await replan(conn, sibling, now=now, reason=reason, policy_for=self.policy_for,
+                         cache=cache)
+        return plan
+
     async def changed(self, appointment_id: str, *, reason: str,
                       booked_at: datetime | None = None) -> ReminderPlan:
         """An appointment was created, moved, cancelled or confirmed: re-plan it and the
         patient's other appointments that day (the day's first appointment may change)."""
-        now = self.clock.now()
         async with self.db.transaction() as conn:
-            plan = await replan(conn, appointment_id, now=now, reason=reason,
-                                policy_for=self.policy_for, booked_at=booked_at)
-            appointment = await AppointmentRepository(conn).get(appointment_id)
-            cache = OrgFacts()
-            for sibling in await self._siblings(conn, appointment):
-                await replan(conn, sibling, now=now, reason=reason, policy_for=self.policy_for,
-                             cache=cache)
-        return plan
+            return await self.replan_in(conn, appointment_id, now=self.clock.now(),
+                                        reason=reason, booked_at=booked_at)
 
     async def created(self, appointment_id: str) -> ReminderPlan:
         return await self.changed(appointment_id, reason="appointment created")
@@ -215,14 +232,25 @@ class ReminderService:
         return timeline_json(appointment, plan.zone, timeline(plan, rows))
 
     async def next_reminders(self, org_id: str, *, limit: int = 50,
-                             facility_id: str | None = None) -> list[dict[str, Any]]:
-        """The pending reminders due next (REM-48), soonest first."""
+                             facility_id: str | None = None,
+                             visible: Any = None) -> list[dict[str, Any]]:
+        """The pending reminders due next (REM-48), soonest first.
+
+        Args:
+            org_id: the organisation.
+            limit: at most this many (1..500).
+            facility_id: only this facility's reminders.
+            visible: an extra SQL condition on ``outbox`` rows -- the caller's facility scope
+                (``gateway.auth.scoping.facility_condition``); None keeps every row.
+        """
         query = (sa.select(t.outbox).where(
             t.outbox.c.org_id == org_id, t.outbox.c.state == OutboxState.PENDING.value,
             t.outbox.c.kind == MessageKind.REMINDER.value,
         ).order_by(t.outbox.c.due_at).limit(max(1, min(limit, 500))))
         if facility_id is not None:
             query = query.where(t.outbox.c.facility_id == facility_id)
+        if visible is not None:
+            query = query.where(visible)
         async with self.db.read() as conn:
             rows = [from_row(OutboxMessage, dict(r))
                     for r in (await conn.execute(query)).mappings()]

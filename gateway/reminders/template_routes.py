@@ -9,6 +9,10 @@ preview with the SMS segment count, and the message library (REM-14..17).
 * ``POST /api/templates/{key}/{format}/{language}/restore`` ``{"version"}``;
 * ``POST /api/templates/preview`` ``{"body", "subject"?, "format", "language"}``;
 * ``GET/POST /api/message-library``, ``DELETE /api/message-library/{id}``.
+
+Every signed-in staff member may read templates, preview and use the library; saving or
+restoring a template and changing the library need the admin or manager role (403 with the
+reason otherwise). Templates are the organisation's, never one facility's.
 """
 
 from __future__ import annotations
@@ -18,13 +22,16 @@ from typing import Any
 
 from aiohttp import web
 
+from domain.errors import PermissionDenied
+from domain.model.enums import Role
 from domain.storage.repositories.templates import TemplateRepository
 from domain.template_library import FORMATS, STOCK_TEMPLATES, stock_languages
 from domain.template_library.sample import sample_context
 from domain.templates import STOCK, LayeredSource, TemplateError, TemplateText, render
+from gateway.auth.principal import Principal
+from gateway.auth.request import current_principal
 from gateway.errors import bad_request
 from gateway.keys import CLOCK, DB
-from gateway.reminders.routes import org_of
 
 __all__ = ["add_template_routes"]
 
@@ -37,6 +44,21 @@ async def _json(request: web.Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise bad_request("the body must be a JSON object")
     return data
+
+
+_EDITORS = frozenset({Role.ADMIN, Role.MANAGER})
+
+
+def _editor(request: web.Request, what: str) -> Principal:
+    """The principal, if their role may change templates or the library.
+
+    Raises:
+        PermissionDenied: a staff member (403).
+    """
+    principal = current_principal(request)
+    if principal.role not in _EDITORS:
+        raise PermissionDenied(f"only admins and managers may change {what}")
+    return principal
 
 
 def _target(request: web.Request) -> tuple[str, str, str]:
@@ -57,13 +79,14 @@ def _error(error: TemplateError) -> web.Response:
 
 
 async def list_templates(request: web.Request) -> web.Response:
+    current_principal(request)
     return web.json_response({"templates": list(STOCK_TEMPLATES), "formats": list(FORMATS),
                               "languages": list(stock_languages())})
 
 
 async def get_template(request: web.Request) -> web.Response:
     key, fmt, language = _target(request)
-    org_id = await org_of(request)
+    org_id = current_principal(request).org_id
     async with request.app[DB].read() as conn:
         repo = TemplateRepository(conn)
         current = await repo.current(org_id, key, fmt, language)
@@ -88,6 +111,7 @@ async def get_template(request: web.Request) -> web.Response:
 
 
 async def put_template(request: web.Request) -> web.Response:
+    principal = _editor(request, "templates")
     key, fmt, language = _target(request)
     data = await _json(request)
     body, subject = data.get("body"), data.get("subject")
@@ -95,7 +119,7 @@ async def put_template(request: web.Request) -> web.Response:
         raise bad_request("body is required", field="body", status=422)
     if subject is not None and not isinstance(subject, str):
         raise bad_request("subject must be text", field="subject", status=422)
-    org_id = await org_of(request)
+    org_id = principal.org_id
     draft = LayeredSource(templates={(key, fmt, language): TemplateText(body, subject)})
     try:
         preview = _preview(key, fmt, language, draft)
@@ -103,25 +127,26 @@ async def put_template(request: web.Request) -> web.Response:
         return _error(error)
     async with request.app[DB].transaction() as conn:
         saved = await TemplateRepository(conn).save(
-            org_id, key, fmt, language, body=body, subject=subject, by=request.get("user_id"),
+            org_id, key, fmt, language, body=body, subject=subject, by=principal.user_id,
             at=request.app[CLOCK].now(), replaced=STOCK.template(key, fmt, language))
     return web.json_response({"version": saved.version, "preview": preview})
 
 
 async def post_restore(request: web.Request) -> web.Response:
+    principal = _editor(request, "templates")
     key, fmt, language = _target(request)
     version = (await _json(request)).get("version")
     if isinstance(version, bool) or not isinstance(version, int):
         raise bad_request("version must be a whole number", field="version", status=422)
-    org_id = await org_of(request)
     async with request.app[DB].transaction() as conn:
         saved = await TemplateRepository(conn).restore(
-            org_id, key, fmt, language, version, by=request.get("user_id"),
+            principal.org_id, key, fmt, language, version, by=principal.user_id,
             at=request.app[CLOCK].now())
     return web.json_response({"version": saved.version, "body": saved.body})
 
 
 async def post_preview(request: web.Request) -> web.Response:
+    current_principal(request)
     data = await _json(request)
     body, fmt = data.get("body"), data.get("format", "sms")
     language = data.get("language", "en")
@@ -138,29 +163,30 @@ async def post_preview(request: web.Request) -> web.Response:
 
 async def get_library(request: web.Request) -> web.Response:
     async with request.app[DB].read() as conn:
-        items = await TemplateRepository(conn).library(await org_of(request))
+        items = await TemplateRepository(conn).library(current_principal(request).org_id)
     return web.json_response({"items": [
         {"id": i.id, "title": i.title, "body": i.body, "language": i.language} for i in items]})
 
 
 async def post_library(request: web.Request) -> web.Response:
+    principal = _editor(request, "the message library")
     data = await _json(request)
     title, body = data.get("title"), data.get("body")
     if not isinstance(title, str) or not isinstance(body, str):
         raise bad_request("title and body are required", status=422)
     language = data.get("language") if isinstance(data.get("language"), str) else "en"
-    org_id = await org_of(request)
     async with request.app[DB].transaction() as conn:
         item = await TemplateRepository(conn).add_library_item(
-            org_id, title, body, language=str(language), by=request.get("user_id"),
+            principal.org_id, title, body, language=str(language), by=principal.user_id,
             at=request.app[CLOCK].now())
     return web.json_response({"id": item.id, "title": item.title}, status=201)
 
 
 async def delete_library(request: web.Request) -> web.Response:
-    org_id = await org_of(request)
+    principal = _editor(request, "the message library")
     async with request.app[DB].transaction() as conn:
-        await TemplateRepository(conn).delete_library_item(org_id, request.match_info["item_id"])
+        await TemplateRepository(conn).delete_library_item(principal.org_id,
+                                                           request.match_info["item_id"])
     return web.json_response({"deleted": True})
 
 

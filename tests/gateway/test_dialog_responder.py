@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from channels.envelope import Envelope
 from dialogs.actions.backoffice import BackOffice
 from dialogs.effects import SendMessage
+from domain.clock import MovableClock
 from domain.ehr import EhrStatusMapping, InboundStatus, RecordingEhr, StatusChange, StatusPush
 from domain.errors import ValidationError
 from domain.model import (
@@ -49,6 +51,7 @@ from gateway.dialog_responder import (
 )
 from gateway.inbound.keys import RESPONDER
 from gateway.inbound.responder import InboundContext
+from gateway.reminders import ReminderService
 from tests.dialogs.clinic import NOW, PATIENT_PHONE, SMS_NUMBER, Clinic, events, prepare, seed
 
 
@@ -362,3 +365,74 @@ async def test_a_message_that_does_not_go_inline_is_an_outbox_row_written_once(
         rows = await OutboxRepository(conn).for_appointment(clinic.appointment.id)
     assert [(r.channel, r.to_address, r.body, r.state) for r in rows] == [
         (Channel.EMAIL, "quinn@example.org", "Your visit summary is ready.", OutboxState.PENDING)]
+
+
+# -- replies re-plan the appointment's reminders (REM-23, REM-24) ------------------------------
+
+
+async def _planned_responder(db: Database) -> tuple[Clinic, DialogResponder]:
+    """A clinic whose appointment (10 days ahead) has its reminders planned, and a responder
+    wired to the reminders part the way ``setup_reminders`` wires it."""
+    clinic = await seed(db, start=NOW + timedelta(days=10))
+    service = ReminderService(db, MovableClock(NOW, frozen=True))
+    await service.created(clinic.appointment.id)
+
+    async def replan_after_reply(conn: AsyncConnection, appointment_id: str, now: datetime,
+                                 reason: str) -> object:
+        return await service.replan_in(conn, appointment_id, now=now, reason=reason)
+
+    return clinic, DialogResponder(replan_reminders=replan_after_reply)
+
+
+async def _reminders(db: Database, clinic: Clinic) -> dict[str, tuple[OutboxState, str | None]]:
+    async with db.read() as conn:
+        rows = await OutboxRepository(conn).for_appointment(clinic.appointment.id)
+    return {(r.context.get("reminder") or {}).get("slot", r.dedupe_key): (r.state, r.reason)
+            for r in rows if r.kind is MessageKind.REMINDER}
+
+
+async def test_a_confirmation_skips_every_reminder_but_the_final_one(db: Database) -> None:
+    clinic, responder = await _planned_responder(db)
+    before = await _reminders(db, clinic)
+    assert {state for state, _ in before.values()} == {OutboxState.PENDING}
+    assert len(before) == 3
+
+    (answer,) = await receive(db, clinic, "C", responder)
+
+    assert "is confirmed" in answer
+    after = await _reminders(db, clinic)
+    final = min(after, key=lambda slot: int(slot[1:]))  # the fewest days before: the final one
+    assert after[final] == (OutboxState.PENDING, None)
+    assert {slot: after[slot] for slot in after if slot != final} == {
+        slot: (OutboxState.CANCELLED, "patient confirmed") for slot in after if slot != final}
+
+
+async def test_a_cancellation_leaves_no_reminder_and_keeps_the_answer(db: Database) -> None:
+    clinic, responder = await _planned_responder(db)
+
+    answers = await receive(db, clinic, "X", responder)
+
+    assert answers, "the patient still gets the answer to their cancellation"
+    assert (await appointment_of(db, clinic))[0] in ("cancelled", "noshow")
+    after = await _reminders(db, clinic)
+    assert len(after) == 3
+    assert set(after.values()) == {(OutboxState.CANCELLED, "appointment cancelled")}
+    # Asking again changes nothing: the re-plan of a cancelled visit writes no new rows.
+    await receive(db, clinic, "X", responder)
+    assert await _reminders(db, clinic) == after
+
+
+async def test_only_replies_that_change_an_appointment_replan(db: Database) -> None:
+    clinic = await seed(db)
+    calls: list[tuple[str, str]] = []
+
+    async def record(conn: AsyncConnection, appointment_id: str, now: datetime,
+                     reason: str) -> object:
+        calls.append((appointment_id, reason))
+        return None
+
+    responder = DialogResponder(replan_reminders=record)
+    await receive(db, clinic, "Is there parking near the clinic?", responder)
+    assert calls == []
+    await receive(db, clinic, "C", responder)
+    assert calls == [(clinic.appointment.id, "patient confirmed")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from domain.model import (
     Appointment,
@@ -39,7 +40,7 @@ async def ensure_template_tables(db: Database) -> None:
               tables_templates.template_partials, tables_templates.message_library]
     async with db.transaction() as conn:
         for table in tables:
-            await conn.run_sync(lambda sync, table=table: table.create(sync, checkfirst=True))
+            await conn.run_sync(partial(table.create, checkfirst=True))
 
 
 async def seed(db: Database) -> None:

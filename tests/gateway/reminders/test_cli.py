@@ -16,7 +16,8 @@ DOC = Path(__file__).parents[3] / "docs" / "preview-reminders.md"
 
 
 def example() -> str:
-    return re.findall(r"```json\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)[0]
+    found: list[str] = re.findall(r"```json\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    return found[0]
 
 
 def run(argv: list[str], stdin: str = "") -> tuple[int, str]:
