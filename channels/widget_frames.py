@@ -5,7 +5,7 @@ outbound sender that appends to it (staff answers, dispatcher messages).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, cast
 
@@ -20,11 +20,26 @@ from domain.storage.database import Database
 from domain.storage.tables_channels import widget_frames
 from gateway.stores.ports import PubSub
 
-__all__ = ["BACKLOG", "WidgetFrames", "WidgetSender", "widget_channel"]
+__all__ = ["BACKLOG", "STAFF_KINDS", "WidgetFrames", "WidgetSender", "frame_sender",
+           "widget_channel"]
 
 BACKLOG = 200
 """Frames kept per session; older ones are pruned (a resume from before them gets a gap)."""
 _ATTEMPTS = 8
+STAFF_KINDS = frozenset({"staff", "secure_link"})
+"""Outbox ``metadata["kind"]`` values written by a person in the Hub."""
+
+
+def frame_sender(metadata: Mapping[str, Any]) -> Literal["staff", "bot"]:
+    """Who the widget shows as the author of an outbound message.
+
+    Staff replies (``metadata["sender"] == "staff"`` or an outbox ``kind`` of ``staff`` or
+    ``secure_link``) are shown as staff, so they are not mistaken for the bot and a numbered
+    list in them is not turned into answer buttons; everything else is the bot's.
+    """
+    if metadata.get("sender") == "staff" or metadata.get("kind") in STAFF_KINDS:
+        return "staff"
+    return "bot"
 
 
 def widget_channel(session_id: str) -> str:
@@ -125,8 +140,8 @@ class WidgetFrames:
 class WidgetSender:
     """Delivers outbound messages to a widget session (``to_address`` is the session id).
 
-    ``metadata["sender"]`` may say ``staff`` (default ``bot``); ``metadata["org_id"]`` is kept
-    with the frame.
+    The frame's sender comes from :func:`frame_sender`; ``metadata["org_id"]`` is kept with
+    the frame.
     """
 
     channel = Channel.WIDGET
@@ -142,9 +157,7 @@ class WidgetSender:
         Raises:
             TransientSendError: the database failed.
         """
-        sender: Literal["staff", "bot"] = (
-            "staff" if message.metadata.get("sender") == "staff" else "bot"
-        )
+        sender = frame_sender(message.metadata)
         org_id = message.metadata.get("org_id")
         frame = message_frame(message.body, sender, self.clock.now())
         try:

@@ -75,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker_cli.add_parser(commands, build_senders=_worker_senders, build_renderer=_renderer)
     reminders_cli.add_parser(commands)
+
+    from gateway.auth import cli as user_cli
+
+    user_cli.add_parser(commands)
     return parser
 
 

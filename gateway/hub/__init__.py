@@ -10,6 +10,7 @@ from gateway.api.routes import setup_api
 from gateway.auth.keys import AUTH, AuthConfig
 from gateway.auth.middleware import auth_middleware, security_headers
 from gateway.auth.request import current_principal
+from gateway.hub.identity_check import setup_identity_check
 from gateway.hub.live import LIVE, LiveStreams, close_streams
 from gateway.hub.pages import setup_pages
 from gateway.hub.secure_pages import setup_secure_pages
@@ -29,7 +30,8 @@ def setup_hub(app: web.Application) -> None:
     every part needs a signed-in user from now on, and routes under
     ``/api/{appointments,conversations,patients}/{id}`` are scoped by facility), the Hub API
     and its OpenAPI document, the messaging-activity lists scoped to the user's facilities,
-    the ``/hub`` pages, the live event stream and ``/secure``.
+    the ``/hub`` pages, the live event stream, ``/secure``, and the identity check of unknown
+    senders with the dialog manager (PIT-04, when the dialogs part is installed).
     """
     settings = app[SETTINGS]
     app[AUTH] = AuthConfig(
@@ -44,6 +46,7 @@ def setup_hub(app: web.Application) -> None:
     setup_activity_api(app, scope=activity_scope)
     setup_pages(app)
     setup_secure_pages(app)
+    setup_identity_check(app)
 
 
 def activity_scope(request: web.Request) -> ActivityScope:

@@ -21,6 +21,7 @@ from domain.waitlist.csv_import import Directory, read_entries
 from gateway.api._body import optional_text, query_int, read_json
 from gateway.auth.principal import Principal
 from gateway.auth.request import current_principal
+from gateway.auth.scoping import visible_patient
 from gateway.errors import bad_request
 from gateway.keys import CLOCK, DB
 from gateway.waitlist._parse import csv_bytes, duration, iso_time
@@ -57,6 +58,11 @@ async def _create(conn: AsyncConnection, principal: Principal, body: dict[str, A
     facility_id = optional_text(body, "facility_id", max_length=26)
     if facility_id is not None and not principal.sees(facility_id):
         raise NotFound("facility", facility_id)
+    if principal.access is not None:
+        # HUB-17: only patients the user may see, and only on a list they will see again.
+        await visible_patient(conn, principal, patient_id)
+        if not principal.sees(facility_id):
+            raise ValidationError("facility_id", "is required: name one of your facilities")
     org = await PracticeRepository(conn).organization(principal.org_id)
     entry = await add_entry(
         conn, org, patient_id=patient_id, now=now, source=source,

@@ -19,6 +19,7 @@ from domain.waitlist.slot_import import SlotDirectory, read_slots
 from gateway.api._body import optional_text, query_int, read_json
 from gateway.auth.principal import Principal
 from gateway.auth.request import current_principal
+from gateway.auth.scoping import visible_patient
 from gateway.errors import bad_request
 from gateway.keys import CLOCK, DB
 from gateway.waitlist._parse import csv_bytes, duration, iso_time
@@ -83,9 +84,14 @@ async def list_offers(request: web.Request) -> web.Response:
 
 
 async def patient_offers(request: web.Request) -> web.Response:
-    """``GET /api/patients/{patient_id}/waitlist-offers``: one patient's offers (WL-03)."""
-    return web.json_response({"offers": await _offers(
-        request, patient_id=request.match_info["patient_id"], states=_states(request))})
+    """``GET /api/patients/{patient_id}/waitlist-offers``: one patient's offers (WL-03); 404
+    for a patient the user may not see, like the Hub's patient routes (HUB-17)."""
+    states = _states(request)
+    patient_id = request.match_info["patient_id"]
+    async with request.app[DB].read() as conn:
+        await visible_patient(conn, current_principal(request), patient_id)
+    return web.json_response({"offers": await _offers(request, patient_id=patient_id,
+                                                      states=states)})
 
 
 async def active_offers(request: web.Request) -> web.Response:
@@ -221,6 +227,9 @@ async def offer_by_hand(request: web.Request) -> web.Response:
         slot = await AppointmentRepository(conn).slot(request.match_info["slot_id"])
         if slot.org_id != principal.org_id or not principal.sees(slot.facility_id):
             raise NotFound("slot", slot.id)
+        if principal.access is not None:  # only entries the user may see (HUB-17)
+            entries = await WaitlistStore(conn).entries(principal.org_id, ids=ids, status=None)
+            ids = [e.id for e in entries if principal.sees(e.facility_id)]
         org = await PracticeRepository(conn).organization(principal.org_id)
         run = await offer_slot(conn, org, slot, now, entry_ids=ids)
     return web.json_response({"offers": [offer_json(o, now) for o in run.offers],
@@ -260,8 +269,10 @@ async def dashboard(request: web.Request) -> web.Response:
         providers = await PracticeRepository(conn).providers(principal.org_id)
         entries = [e for e in await store.entries(principal.org_id)
                    if principal.sees(e.facility_id)]
+        slots = AppointmentRepository(conn)
         recent = [o for o in await store.offers(principal.org_id, limit=500)
-                  if o.created_at >= since]
+                  if o.created_at >= since
+                  and principal.sees((await slots.slot(o.slot_id)).facility_id)]
     per_provider: dict[str | None, int] = {}
     for entry in entries:
         per_provider[entry.provider_id] = per_provider.get(entry.provider_id, 0) + 1
@@ -287,4 +298,8 @@ async def list_sessions(request: web.Request) -> web.Response:
     limit = query_int(request, "limit", 100, low=1, high=500)
     async with request.app[DB].read() as conn:
         sessions = await RescheduleStore(conn).sessions(principal.org_id, limit=limit)
+        if principal.access is not None:
+            appointments = AppointmentRepository(conn)
+            sessions = [s for s in sessions
+                        if principal.sees((await appointments.get(s.appointment_id)).facility_id)]
     return web.json_response({"sessions": [session_json(s) for s in sessions]})

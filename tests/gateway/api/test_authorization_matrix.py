@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -31,6 +32,8 @@ from domain.model import (
 )
 from domain.storage import tables as t
 from domain.storage.repositories import AppointmentRepository, PatientRepository
+from gateway.bot.setup import setup_bot
+from gateway.waitlist import setup_waitlist
 from tests.gateway.hub.harness import Clinic, Template, start_from
 
 USERS = ("admin", "manager", "downtown", "lakeside", "foothills")
@@ -49,6 +52,9 @@ class Scene:
     appointment: Appointment
     shortcut_id: str
     reply_outbox_id: str
+    entry_id: str = ""
+    slot_id: str = ""
+    offer_id: str = ""
 
     def leaks(self) -> tuple[str, ...]:
         """Patient data that must never reach someone who may not see the Downtown patient
@@ -64,13 +70,14 @@ class Scene:
 
 @pytest.fixture
 async def scene(hub_template: Template, aiohttp_client: Any, tmp_path: Any) -> Scene:
-    features = []
+    features: list[Callable[..., None]] = []
     try:
         from gateway.reminders import setup_reminders
     except ImportError:  # the reminders part is not installed
         pass
     else:
         features.append(setup_reminders)
+    features += [partial(setup_waitlist, background=False), setup_bot]
     client, clinic = await start_from(hub_template, aiohttp_client, tmp_path, features=features)
     downtown = clinic.facility("downtown")
     patient = Patient(
@@ -106,8 +113,28 @@ async def scene(hub_template: Template, aiohttp_client: Any, tmp_path: Any) -> S
                                  json={"shortcut": "hours", "title": "Hours",
                                        "body": "We are open 8 to 5."})
     shortcut_id = (await shortcut.json())["id"]
-    return Scene(client, clinic, patient, chat, unknown, appointment, shortcut_id,
+    made = Scene(client, clinic, patient, chat, unknown, appointment, shortcut_id,
                  reply_outbox_id)
+    await _waitlist_of(made)
+    return made
+
+
+async def _waitlist_of(s: Scene) -> None:
+    """The Downtown patient waits for an earlier visit; a Downtown opening is offered to them."""
+    admin, downtown = s.clinic.auth("admin"), s.clinic.facility("downtown")
+    provider = next(p for p, f in s.clinic.data.provider_facility.items() if f == downtown)
+    entry = await s.client.post("/api/waitlist/entries", headers=admin, json={
+        "patient_id": s.patient.id, "facility_id": downtown, "provider_id": provider,
+        "note": SECRET_TEXT})
+    s.entry_id = (await entry.json())["id"]
+    slot = await s.client.post("/api/waitlist/slots", headers=admin, json={
+        "facility_id": downtown, "provider_id": provider,
+        "start": (s.clinic.clock.now() + timedelta(days=1, hours=2)).isoformat()})
+    s.slot_id = (await slot.json())["id"]
+    await s.client.post(f"/api/waitlist/slots/{s.slot_id}/offer", headers=admin,
+                        json={"entry_ids": [s.entry_id]})
+    offers = await s.client.get("/api/waitlist/offers", headers=admin)
+    s.offer_id = (await offers.json())["offers"][0]["id"]
 
 
 # -- the routes --------------------------------------------------------------------------------
@@ -156,6 +183,42 @@ FACILITY_SCOPED: dict[tuple[str, str], Request] = {
 """Routes on one Downtown chat, patient or outbound message: 404 (and nothing changed) for
 users without Downtown; anything but 404 for users with it."""
 
+W = "/api/waitlist"
+WAITLIST_SCOPED: dict[tuple[str, str], Request] = {
+    ("GET", "/api/patients/{patient_id}/waitlist-offers"): lambda s: (
+        "GET", f"/api/patients/{s.patient.id}/waitlist-offers", {}),
+    ("PATCH", f"{W}/entries/{{entry_id}}"): lambda s: (
+        "PATCH", f"{W}/entries/{s.entry_id}", {"json": {"note": "any time after 3"}}),
+    ("POST", f"{W}/offers/{{offer_id}}/decline"): lambda s: (
+        "POST", f"{W}/offers/{s.offer_id}/decline", {"json": {"reason": "matrix"}}),
+    ("POST", f"{W}/offers/{{offer_id}}/approve"): lambda s: (
+        "POST", f"{W}/offers/{s.offer_id}/approve", {}),
+    ("POST", f"{W}/slots/{{slot_id}}/offer"): lambda s: (
+        "POST", f"{W}/slots/{s.slot_id}/offer", {"json": {"entry_ids": [s.entry_id]}}),
+    ("DELETE", f"{W}/slots/{{slot_id}}"): lambda s: ("DELETE", f"{W}/slots/{s.slot_id}", {}),
+    ("DELETE", f"{W}/entries/{{entry_id}}"): lambda s: (
+        "DELETE", f"{W}/entries/{s.entry_id}", {}),
+    ("POST", f"{W}/entries"): lambda s: ("POST", f"{W}/entries", {"json": {
+        "patient_id": s.patient.id, "facility_id": s.clinic.facility("downtown")}}),
+}
+"""The waitlist's routes on the Downtown patient's entry, opening and offer: scoped like the
+Hub's (the later ones change what the earlier ones look at, hence the order)."""
+FACILITY_SCOPED.update(WAITLIST_SCOPED)
+
+BOT_SETTINGS: dict[tuple[str, str], Request] = {
+    ("POST", "/api/bot/flows"): lambda s: ("POST", "/api/bot/flows", {"json": {}}),
+    ("PUT", "/api/bot/flows/{key}"): lambda s: ("PUT", "/api/bot/flows/greeting", {"json": {}}),
+    ("PATCH", "/api/bot/flows/{key}"): lambda s: (
+        "PATCH", "/api/bot/flows/greeting", {"json": {}}),
+    ("DELETE", "/api/bot/flows/{key}"): lambda s: ("DELETE", "/api/bot/flows/nope", {}),
+    ("POST", "/api/bot/flows/{key}/versions/{version}/restore"): lambda s: (
+        "POST", "/api/bot/flows/nope/versions/1/restore", {}),
+    ("PUT", "/api/bot/messages/{key}"): lambda s: ("PUT", "/api/bot/messages/nope", {"json": {}}),
+    ("DELETE", "/api/bot/messages/{key}"): lambda s: ("DELETE", "/api/bot/messages/nope", {}),
+}
+"""Changes to the chat bot's flows and texts: organisation settings, admins only (403 for the
+others before anything is read); the bot's data holds no patient data."""
+
 APPOINTMENT_ROUTES = "/api/appointments/{appointment_id}"
 """Routes of other parts under an appointment (the reminder timeline and actions): the Hub's
 middleware scopes them by the appointment's facility."""
@@ -191,6 +254,25 @@ LISTS = {
 }
 """Routes that list or touch many things: checked for what each user gets back."""
 
+WAITLIST_LISTS = {
+    ("GET", "/api/waitlist/entries"), ("POST", "/api/waitlist/entries/bulk"),
+    ("POST", "/api/waitlist/entries/remove"), ("POST", "/api/waitlist/entries/upload"),
+    ("GET", "/api/waitlist/slots"), ("POST", "/api/waitlist/slots"),
+    ("POST", "/api/waitlist/slots/upload"), ("GET", "/api/waitlist/offers"),
+    ("GET", "/api/waitlist/offers/active"), ("GET", "/api/waitlist/dashboard"),
+    ("GET", "/api/reschedule/sessions"),
+}
+"""The waitlist's lists and bulk routes: checked below for what each user gets back."""
+
+BOT_READS = {
+    ("GET", "/api/bot/flows"), ("POST", "/api/bot/flows/validate"),
+    ("GET", "/api/bot/system-flows"), ("GET", "/api/bot/messages"),
+    ("GET", "/api/bot/flows/{key}"), ("GET", "/api/bot/flows/{key}/versions"),
+    ("GET", "/api/bot/flows/{key}/versions/{version}"),
+}
+"""The chat bot's flows and texts: the organisation's settings, no patient data; every
+signed-in user may read them."""
+
 OWN = {
     ("GET", "/api/session"), ("POST", "/api/session"), ("DELETE", "/api/session"),
     ("POST", "/api/session/password"), ("POST", "/api/notifications/read"),
@@ -200,9 +282,31 @@ OWN = {
 """Routes about the caller themselves or public documents (tests/gateway/auth and
 tests/gateway/hub/test_live.py cover them; tokens are below)."""
 
-ORG_WIDE_OF_OTHER_PARTS = {"/api/templates", "/api/message-library", "/api/reminders/next"}
+ORG_WIDE_OF_OTHER_PARTS: set[str] = set()
 """Routes other parts own that show organisation-wide data: the Hub only makes them require
 sign-in (tested below); scoping their content is theirs."""
+
+REMINDER_READS = {
+    ("GET", "/api/templates"), ("POST", "/api/templates/preview"),
+    ("GET", "/api/templates/{key}/{format}/{language}"), ("GET", "/api/message-library"),
+    ("GET", "/api/reminders/next"),
+}
+"""The reminders' templates and library (the organisation's texts, no patient data) and the
+next-reminders list (scoped by facility): every signed-in user may read them."""
+
+TEMPLATE_BASE = "/api/templates/confirmation_reply/sms/en"
+REMINDER_EDITS: dict[tuple[str, str], Request] = {
+    ("PUT", "/api/templates/{key}/{format}/{language}"): lambda s: (
+        "PUT", TEMPLATE_BASE, {"json": {"body": "Thanks {{ patient.first_name }}!"}}),
+    ("POST", "/api/templates/{key}/{format}/{language}/restore"): lambda s: (
+        "POST", f"{TEMPLATE_BASE}/restore", {"json": {"version": 1}}),
+    ("POST", "/api/message-library"): lambda s: (
+        "POST", "/api/message-library", {"json": {"title": "Parking", "body": "Park behind."}}),
+    ("DELETE", "/api/message-library/{item_id}"): lambda s: (
+        "DELETE", "/api/message-library/{item_id}", {}),
+}
+"""Changes to templates and the message library: admins and managers only (403 with the
+reason for staff). The DELETE's ``{item_id}`` is a library item made just before each try."""
 
 
 def api_routes(scene: Scene) -> set[tuple[str, str]]:
@@ -216,6 +320,8 @@ def api_routes(scene: Scene) -> set[tuple[str, str]]:
 
 async def test_every_api_route_is_in_the_matrix(scene: Scene) -> None:
     known = set(FACILITY_SCOPED) | set(ROLE_ONLY) | LISTS | OWN
+    known |= WAITLIST_LISTS | BOT_READS | set(BOT_SETTINGS)
+    known |= REMINDER_READS | set(REMINDER_EDITS)
     unknown = {
         (method, path) for method, path in api_routes(scene)
         if (method, path) not in known and not path.startswith(APPOINTMENT_ROUTES)
@@ -370,9 +476,88 @@ async def test_nothing_under_api_answers_without_sign_in(scene: Scene) -> None:
             continue
         path = canonical
         for name in ("conversation_id", "patient_id", "appointment_id", "shortcut_id",
-                     "token_id", "user_id", "key", "format", "language", "item_id"):
+                     "token_id", "user_id", "key", "format", "language", "item_id",
+                     "entry_id", "slot_id", "offer_id", "version"):
             path = path.replace("{" + name + "}", "x")
         response = await scene.client.request(method, path)
         assert response.status == 401, (method, canonical, response.status)
 
 
+
+
+async def test_bot_settings_are_changed_by_admins_only(scene: Scene) -> None:
+    for user, (route, build) in itertools.product(USERS, BOT_SETTINGS.items()):
+        method, path, kwargs = build(scene)
+        status, text = await scene.call(user, method, path, **kwargs)
+        assert status < 500, (route, user, text)
+        if user == "admin":
+            assert status != 403, (route, user, text)
+        else:
+            assert status == 403, (route, user, status)
+    for user, (method, path) in itertools.product(USERS, sorted(BOT_READS)):
+        if "{" in path or method != "GET":
+            continue
+        status, text = await scene.call(user, method, path)
+        assert status == 200, (path, user, text)
+
+
+async def test_waitlist_lists_show_only_the_users_facilities(scene: Scene) -> None:
+    lists = ["/api/waitlist/entries?status=all", "/api/waitlist/slots",
+             "/api/waitlist/offers", "/api/waitlist/offers/active",
+             f"/api/patients/{scene.patient.id}/waitlist-offers"]
+    for user in USERS:
+        seen = []
+        for path in lists:
+            status, text = await scene.call(user, "GET", path)
+            if path.startswith("/api/patients/") and user not in SEES_DOWNTOWN:
+                assert status == 404, (user, path)
+                continue
+            assert status == 200, (user, path, text)
+            seen.append(scene.entry_id in text or scene.slot_id in text
+                        or scene.offer_id in text)
+        assert all(seen) if user in SEES_DOWNTOWN else not any(seen), (user, seen)
+        _, text = await scene.call(user, "GET", "/api/waitlist/dashboard")
+        dashboard = json.loads(text)
+        assert (dashboard["waiting"] > 0, bool(dashboard["offers_by_state"])) == (
+            (True, True) if user in SEES_DOWNTOWN else (False, False)), (user, dashboard)
+    for user in ("lakeside", "foothills", "downtown"):  # those who cannot see it first
+        _, text = await scene.call(user, "POST", "/api/waitlist/entries/remove",
+                                   json={"entry_ids": [scene.entry_id]})
+        assert json.loads(text)["removed"] == (1 if user == "downtown" else 0), (user, text)
+    status, text = await scene.call("lakeside", "POST", "/api/waitlist/entries", json={
+        "patient_id": scene.patient.id, "facility_id": scene.clinic.facility("lakeside")})
+    assert status == 404 and not any(s in text for s in scene.leaks())
+
+
+async def test_next_reminders_show_only_the_users_facilities(scene: Scene) -> None:
+    from gateway.reminders import REMINDERS
+
+    await scene.clinic.app[REMINDERS].created(scene.appointment.id)
+    phone = scene.patient.contacts[0].value
+    for user in USERS:
+        status, text = await scene.call(user, "GET", "/api/reminders/next?limit=500")
+        assert status == 200, (user, text)
+        ours = [r for r in json.loads(text)["reminders"]
+                if r["appointment_id"] == scene.appointment.id]
+        assert bool(ours) is (user in SEES_DOWNTOWN), user
+        assert (phone in text) is (user in SEES_DOWNTOWN), user
+    for user, (method, path) in itertools.product(USERS, sorted(REMINDER_READS)):
+        if method == "GET":
+            path = path.replace("{key}/{format}/{language}", "confirmation_reply/sms/en")
+            status, text = await scene.call(user, method, path)
+            assert status == 200, (path, user, text)
+
+
+async def test_template_and_library_changes_need_admin_or_manager(scene: Scene) -> None:
+    admin = scene.clinic.auth("admin")
+    for user, (route, build) in itertools.product(USERS, REMINDER_EDITS.items()):
+        method, path, kwargs = build(scene)
+        if "{item_id}" in path:  # each try on a library item that exists
+            made = await scene.client.post("/api/message-library", headers=admin,
+                                           json={"title": "T", "body": "B"})
+            path = path.replace("{item_id}", (await made.json())["id"])
+        status, text = await scene.call(user, method, path, **kwargs)
+        if user in ("admin", "manager"):
+            assert status in (200, 201), (route, user, text)
+        else:
+            assert status == 403 and "admins and managers" in text, (route, user, status)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pytest
 import schemathesis
 from aiohttp.test_utils import TestClient
 from schemathesis.core.result import Err
 
 from gateway.api.openapi import load_openapi
-from tests.gateway.hub.harness import Clinic
+from gateway.bot.setup import setup_bot
+from gateway.reminders import setup_reminders
+from gateway.waitlist import setup_waitlist
+from tests.gateway.hub.harness import Clinic, Template, start_from
 
 Hub = tuple[TestClient, Clinic]
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -33,6 +38,14 @@ def registered(client: TestClient) -> set[tuple[str, str]]:
         if canonical.startswith("/api") and route.method != "HEAD":
             found.add((route.method, canonical))
     return found
+
+
+@pytest.fixture
+async def hub(hub_template: Template, aiohttp_client: Any, tmp_path: Path) -> Hub:
+    """The Hub with the other parts whose /api routes the document describes."""
+    return await start_from(hub_template, aiohttp_client, tmp_path,
+                            features=[partial(setup_waitlist, background=False), setup_bot,
+                                      setup_reminders])
 
 
 async def test_every_hub_route_is_documented_and_every_documented_route_exists(hub: Hub
