@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from gateway.api._body import optional_text
 from gateway.errors import bad_request
@@ -43,14 +44,48 @@ async def csv_bytes(request: web.Request) -> bytes:
     """An uploaded CSV: the body (``text/csv``) or the multipart field ``file``; 413 when
     larger than 2 MiB, 415 for another content type."""
     if request.content_type == "multipart/form-data":
-        reader = await request.multipart()
-        async for part in reader:
-            if not isinstance(part, BodyPartReader) or part.name != "file":
-                continue
-            data = await part.read(decode=True)
-            if len(data) > MAX_CSV_BYTES:
-                raise bad_request(f"the file is larger than {MAX_CSV_BYTES} bytes", status=413)
-            return bytes(data)
+        try:
+            reader = await request.multipart()
+            async for part in reader:
+                if not isinstance(part, BodyPartReader) or part.name != "file":
+                    continue
+                data = await part.read(decode=True)
+                if len(data) > MAX_CSV_BYTES:
+                    raise bad_request(
+                        f"the file is larger than {MAX_CSV_BYTES} bytes", status=413
+                    )
+                return bytes(data)
+        except (ValueError, AssertionError, HttpProcessingError):
+            # A missing boundary or a broken part: the client's form, not our failure.
+            raise bad_request("the multipart form could not be read", field="file") from None
         raise bad_request("send the CSV as the multipart field 'file'", field="file")
     return await read_body(request, limit=MAX_CSV_BYTES,
                            content_types=("text/csv", "text/plain", "application/csv"))
+
+
+_TRUE = ("1", "true", "yes")
+_FALSE = ("", "0", "false", "no")
+
+
+def dry_run_flag(request: web.Request) -> bool:
+    """``?dry_run=``: true only checks an upload; an unknown value is refused rather than
+    guessed (guessing "no" would store what the caller meant only to check)."""
+    raw = request.query.get("dry_run", "").lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise bad_request("dry_run must be 1/true/yes or 0/false/no", field="dry_run", status=422)
+
+
+def upload_report(result: dict[str, Any], problems: int) -> web.Response:
+    """The report of an upload: 200 with every line's outcome, or 422 when the file itself has
+    ``problems`` (no header, unknown columns...), with the error shape of every other 4xx."""
+    if not problems:
+        return web.json_response(result)
+    noun = "problem" if problems == 1 else "problems"
+    return web.json_response(
+        {"error": "invalid", "message": f"the file has {problems} {noun}; see the report",
+         **result},
+        status=422,
+    )

@@ -24,7 +24,7 @@ from gateway.auth.request import current_principal
 from gateway.auth.scoping import visible_patient
 from gateway.errors import bad_request
 from gateway.keys import CLOCK, DB
-from gateway.waitlist._parse import csv_bytes, duration, iso_time
+from gateway.waitlist._parse import csv_bytes, dry_run_flag, duration, iso_time, upload_report
 from gateway.waitlist._resources import check_known
 from gateway.waitlist.api_json import entry_json
 from gateway.waitlist.membership import add_entry, confirm_joined, remove_entries
@@ -248,7 +248,7 @@ async def upload_csv(request: web.Request) -> web.Response:
     valid lines and report every line (WL-11). ``?dry_run=1`` only checks."""
     principal = current_principal(request)
     data = await csv_bytes(request)
-    dry_run = request.query.get("dry_run", "") in ("1", "true", "yes")
+    dry_run = dry_run_flag(request)
     now = request.app[CLOCK].now()
     async with request.app[DB].transaction() as conn:
         org = await PracticeRepository(conn).organization(principal.org_id)
@@ -260,5 +260,4 @@ async def upload_csv(request: web.Request) -> web.Response:
             for entry in entries:
                 await confirm_joined(conn, org, entry, now)
     result = report.to_dict() | {"dry_run": dry_run, "stored": 0 if dry_run else len(entries)}
-    status = 200 if not report.problems else 422
-    return web.json_response(result, status=status)
+    return upload_report(result, len(report.problems))

@@ -22,7 +22,7 @@ from gateway.auth.request import current_principal
 from gateway.auth.scoping import visible_patient
 from gateway.errors import bad_request
 from gateway.keys import CLOCK, DB
-from gateway.waitlist._parse import csv_bytes, duration, iso_time
+from gateway.waitlist._parse import csv_bytes, dry_run_flag, duration, iso_time, upload_report
 from gateway.waitlist.api_json import offer_json, session_json, slot_json
 from gateway.waitlist.booking import approve, reject
 from gateway.waitlist.keys import WAITLIST_DEPS
@@ -187,7 +187,7 @@ async def upload_slots(request: web.Request) -> web.Response:
     the valid lines as openings and offer them; report every line. ``?dry_run=1`` checks."""
     principal = current_principal(request)
     data = await csv_bytes(request)
-    dry_run = request.query.get("dry_run", "") in ("1", "true", "yes")
+    dry_run = dry_run_flag(request)
     now = request.app[CLOCK].now()
     offered = 0
     async with request.app[DB].transaction() as conn:
@@ -210,7 +210,7 @@ async def upload_slots(request: web.Request) -> web.Response:
                 await repo.add_slot(slot)
                 offered += len((await offer_slot(conn, org, slot, now)).offers)
     result = report.to_dict() | {"dry_run": dry_run, "offers": offered}
-    return web.json_response(result, status=422 if report.problems else 200)
+    return upload_report(result, len(report.problems))
 
 
 async def offer_by_hand(request: web.Request) -> web.Response:

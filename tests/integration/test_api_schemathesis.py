@@ -9,6 +9,7 @@ paths instead of stopping at 404.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,9 @@ from schemathesis.checks import (
 )
 
 from gateway.api.openapi import load_openapi
+from gateway.bot.setup import setup_bot
+from gateway.reminders import setup_reminders
+from gateway.waitlist import setup_waitlist
 from tests.gateway.hub.harness import Clinic, ServedHub, Template, hub_template
 
 __all__ = ["hub_template"]
@@ -50,7 +54,9 @@ class Target:
 def target(hub_template: Template, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[Target]:
     directory: Path = tmp_path_factory.mktemp("schemathesis-hub")
-    with ServedHub(hub_template, directory) as served:
+    # Every part whose /api routes the document describes.
+    features = [partial(setup_waitlist, background=False), setup_bot, setup_reminders]
+    with ServedHub(hub_template, directory, features=features) as served:
         target = Target(served, hub_template.tokens["admin"])
         _seed(target, served, hub_template)
         yield target
