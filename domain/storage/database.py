@@ -1,9 +1,14 @@
-"""Engine creation and migrations, the same code for SQLite (embedded) and PostgreSQL."""
+"""Engine creation and migrations, the same code for SQLite (embedded) and PostgreSQL.
+
+On SQLite the engine runs on a one-trip aiosqlite adapter (``_sqlite_one_trip.py``): the same
+SQL, results and errors as SQLAlchemy's stock adapter, in a fraction of the trips to
+aiosqlite's thread.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +18,9 @@ from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql.dml import UpdateBase
+
+from domain.storage._sqlite_one_trip import defer, one_trip_dbapi, savepoint
 
 __all__ = ["Database", "sqlite_url"]
 
@@ -50,6 +58,8 @@ class Database:
             database = parsed.database or ""
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
+            if parsed.get_driver_name() == "aiosqlite" and (dbapi := one_trip_dbapi()):
+                kwargs["module"] = dbapi
         else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
@@ -65,6 +75,34 @@ class Database:
         """One database transaction: committed when the block ends, rolled back on error."""
         async with self.engine.begin() as conn:
             yield conn
+
+    def savepoint(self, conn: AsyncConnection) -> AbstractAsyncContextManager[None]:
+        """A savepoint in ``conn``'s transaction, for a block whose writes may have to be undone
+        alone: released when the block ends, rolled back to when it raises (the exception
+        propagates, everything written before the block stays).
+
+        It does what ``conn.begin_nested()`` does, at a fraction of the cost on SQLite: the
+        SAVEPOINT travels with the block's first statement, and a block that executes nothing
+        costs neither a trip to the database nor SQLAlchemy's bookkeeping. On PostgreSQL (or
+        with SQLAlchemy's stock SQLite adapter) it is ``conn.begin_nested()``.
+        """
+        return savepoint(conn)
+
+    async def defer(
+        self, conn: AsyncConnection, statement: UpdateBase, rows: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Execute ``statement`` once for each of ``rows``, when its result is not needed.
+
+        On SQLite it waits and travels with ``conn``'s next statement or its COMMIT, in the
+        same trip to the database (a rollback to a savepoint taken before drops it; an error
+        it raises comes with that next statement). On PostgreSQL it is executed at once.
+
+        Args:
+            conn: the connection, in a transaction.
+            statement: an INSERT, UPDATE or DELETE with bound parameters (no RETURNING).
+            rows: the values of its parameters by name, all with the same names.
+        """
+        await defer(conn, statement, rows)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -8,47 +8,50 @@ to the Responder in arrival order per conversation.
 2. Our address resolves to an organisation (unknown: ``UnknownRecipient``, a 404).
 3. Under the conversation's lock, in one transaction: the thread is found or created, the
    sender's patients are looked up, the message is stored (status ``received``) and only then
-   the Responder acts, inside a savepoint. If the Responder fails, its writes are rolled back,
-   the message stays stored and the thread goes to the Hub (open, unread). If even that
-   transaction fails, the message is stored in a transaction of its own before the error
-   surfaces, so nothing a patient sent is lost.
+   the Responder acts. If the Responder fails, its writes are undone, the message stays
+   stored and the thread goes to the Hub (open, unread): in a shared transaction the
+   Responder's writes are rolled back to a savepoint of its own; alone in its transaction,
+   the whole transaction is rolled back and the message is stored again for the Hub in a
+   transaction of its own, as it is when the transaction itself fails. Nothing a patient
+   sent is lost, unless the database refuses to store it at all (then the error surfaces).
 4. The answer is remembered under the idempotency key and a ``conversation:{org_id}`` event is
    published for live Hub views.
+
+On SQLite (one writer) step 3 goes through a group commit (``_group_commit.py``): the messages
+waiting when the writer is free are stored together (``_writes.store_batch``: the same few
+statements for one message or thirty), then each one's Responder runs in its own savepoint, in
+arrival order, and one COMMIT ends the batch; each request is answered after that COMMIT.
+Messages of one conversation never share a batch (the lock is held until the COMMIT), so
+their order is the order of the lock. On PostgreSQL each message has a transaction of its
+own, and requests run side by side.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from channels.envelope import Envelope
 from domain.clock import Clock
 from domain.model import (
-    MAX_BODY,
     Channel,
     Conversation,
     Message,
-    MessageDirection,
     MessageKind,
-    MessageStatus,
     OutboxMessage,
-    Patient,
     new_id,
 )
 from domain.storage.database import Database
-from domain.storage.repositories import (
-    ConversationRepository,
-    OutboxRepository,
-    PatientRepository,
-)
-from gateway.inbound._writes import insert_new, touch_thread
-from gateway.inbound.addresses import AddressBook, Target
+from domain.storage.repositories import OutboxRepository
+from gateway.inbound._group_commit import GroupCommit
+from gateway.inbound._writes import Arrival, Stored, store_batch, stored_body
+from gateway.inbound.addresses import AddressBook
 from gateway.inbound.errors import UnknownRecipient
 from gateway.inbound.hub_responder import route_to_hub
 from gateway.inbound.responder import InboundContext, Responder
@@ -59,8 +62,6 @@ from gateway.stores.factory import Stores
 __all__ = ["InboundPipeline", "InboundResult", "stored_body"]
 
 log = get_logger(__name__)
-
-_TRUNCATED = "\n[… message shortened by Careline: the full text was too long to store]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,18 +83,18 @@ class InboundResult:
 
 
 @dataclass(frozen=True, slots=True)
-class _Known:
-    """What the pipeline read before writing: the sender's patients and the thread, if any."""
+class _Job:
+    """One message for the storing transaction, and what to do once it is stored."""
 
-    patients: tuple[Patient, ...]
-    thread: Conversation | None
+    arrival: Arrival
+    inline: bool
+    respond: bool  # False: only store it and route the thread to the Hub (the fallback)
 
 
-def stored_body(text: str) -> str:
-    """The text as stored: long texts are shortened with a note, never refused."""
-    if len(text) <= MAX_BODY:
-        return text
-    return text[: MAX_BODY - len(_TRUNCATED)] + _TRUNCATED
+@dataclass(frozen=True, slots=True)
+class _Done:
+    result: InboundResult
+    outcome: str  # the metrics label: handled, routed_to_hub, duplicate
 
 
 class InboundPipeline:
@@ -134,9 +135,11 @@ class InboundPipeline:
         self.lock_timeout = lock_timeout
         self.claim_ttl = claim_ttl
         self.answer_ttl = answer_ttl
-        # SQLite has one writer: queueing our write transactions here is far faster than
-        # letting them collide in SQLite's busy handler (which sleeps) or fail to upgrade.
-        self._write_gate: asyncio.Lock | None = asyncio.Lock() if db.is_sqlite else None
+        self._counters: dict[tuple[Channel, str], Counter] = {}
+        # SQLite has one writer: one task writing batches beats requests taking turns.
+        self._group: GroupCommit[_Job, _Done] | None = (
+            GroupCommit(db, self._run) if db.is_sqlite else None
+        )
 
     async def receive(self, envelope: Envelope, *, inline: bool = True) -> InboundResult:
         """Store and handle one inbound message, exactly once.
@@ -158,12 +161,14 @@ class InboundPipeline:
         if not await self.stores.idempotency.claim(key, self.claim_ttl):
             return await self._duplicate(envelope)
         try:
-            result = await self._process(envelope, inline)
+            done = await self._process(envelope, inline)
         except BaseException as exc:
             await self.stores.idempotency.release(key)
             outcome = "unknown_recipient" if isinstance(exc, UnknownRecipient) else "failed"
             self._count(envelope, outcome)
             raise
+        self._count(envelope, done.outcome)
+        result = done.result
         await self.stores.idempotency.complete(
             key, json.dumps(result.replies).encode(), self.answer_ttl
         )
@@ -184,7 +189,7 @@ class InboundPipeline:
                 replies = [r for r in decoded if isinstance(r, str)]
         return InboundResult(replies, duplicate=True)
 
-    async def _process(self, envelope: Envelope, inline: bool) -> InboundResult:
+    async def _process(self, envelope: Envelope, inline: bool) -> _Done:
         lock = self.stores.lock
         async with contextlib.AsyncExitStack() as held:
             # Arrival order is decided here: the lock queues waiters first come, first served.
@@ -197,116 +202,115 @@ class InboundPipeline:
             if target.lock_key(envelope) != key:  # an email reply tied to another thread
                 thread_key = target.lock_key(envelope)
                 await held.enter_async_context(lock.lock(thread_key, timeout=self.lock_timeout))
-            known = await self._lookup(envelope, target)
-            now = self.clock.now()
+            arrival = Arrival(envelope, target, self.clock.now())
             try:
-                return await self._store_and_respond(envelope, target, known, now, inline)
+                return await self._transact(_Job(arrival, inline, respond=True))
             except Exception:
                 log.exception("inbound_failed", channel=envelope.channel.value,
                               provider_id=envelope.provider_message_id)
-                # The responder (or storage) failed and everything it wrote was rolled back:
-                # store the message in a transaction of its own, for staff to see.
-                return await self._store_for_hub(envelope, target, known, now)
+                # The transaction failed and everything it wrote was rolled back: store the
+                # message in a transaction of its own, for staff to see.
+                return await self._transact(_Job(arrival, inline, respond=False))
 
-    async def _lookup(self, envelope: Envelope, target: Target) -> _Known:
-        """Reads done before the write transaction (on SQLite they run beside the writer)."""
-        async with self.db.read() as conn:
-            found = await PatientRepository(conn).find_by_address(
-                target.org.id, envelope.from_address
-            )
-            repo = ConversationRepository(conn)
-            thread: Conversation | None
-            if target.conversation is not None:
-                thread = await repo.get(target.conversation.id)
+    async def _transact(self, job: _Job) -> _Done:
+        """Run ``job`` in a committed transaction: the group commit's, or one of its own."""
+        if self._group is not None:
+            return await self._group.submit(job)
+        async with self.db.transaction() as conn:
+            (done,) = await self._run(conn, [job], alone=True)
+        if isinstance(done, Exception):
+            raise done
+        return done
+
+    async def _run(
+        self, conn: AsyncConnection, jobs: Sequence[_Job], *, alone: bool = False
+    ) -> list[_Done | Exception]:
+        """Store the messages of ``jobs``, then act on each in order.
+
+        In a shared transaction (``alone`` False) each one acts in a savepoint, so that a
+        failure undoes its own writes only. Alone in its transaction, a failure rolls back the
+        whole transaction instead (no savepoint to pay for), and ``_process`` stores the message
+        again for the Hub.
+        """
+        # The group commit's transactions begin with BEGIN IMMEDIATE: locked from the start.
+        stored = await self._store(conn, jobs, locked=not alone)
+        done: list[_Done | Exception] = []
+        for job, row in zip(jobs, stored, strict=True):
+            if row is None:
+                done.append(_Done(InboundResult(duplicate=True), "duplicate"))
+            elif isinstance(row, Exception):
+                done.append(row)
+            elif alone:
+                done.append(await self._act(conn, job, row))
+            elif job.respond:
+                done.append(await self._respond(conn, job, row))
             else:
-                thread = await repo.find(target.org.id, envelope.channel,
-                                         envelope.from_address, envelope.to_address)
-        return _Known(tuple(found), thread)
+                done.append(await self._to_hub(conn, job, row))
+        return done
 
-    @contextlib.asynccontextmanager
-    async def _writing(self) -> AsyncIterator[None]:
-        if self._write_gate is None:
-            yield
-            return
-        async with self._write_gate:
-            yield
-
-    async def _store_and_respond(
-        self, envelope: Envelope, target: Target, known: _Known, now: datetime, inline: bool
-    ) -> InboundResult:
-        async with self._writing(), self.db.transaction() as conn:
-            stored = await self._store(conn, envelope, target, known, now)
-            if stored is None:
-                self._count(envelope, "duplicate")
-                return InboundResult(duplicate=True)
-            conversation, message, ctx = stored
-            replies = [r for r in await self.responder.respond(conn, ctx) if r]
-            if replies and not inline:
-                await self._enqueue_replies(conn, envelope, conversation, message, replies, now)
-        self._count(envelope, "handled")
-        return InboundResult(replies, False, target.org.id, conversation.id, message.id)
-
-    async def _store_for_hub(
-        self, envelope: Envelope, target: Target, known: _Known, now: datetime
-    ) -> InboundResult:
-        async with self._writing(), self.db.transaction() as conn:
-            stored = await self._store(conn, envelope, target, known, now)
-            if stored is None:
-                return InboundResult(duplicate=True)
-            conversation, message, _ = stored
-            await route_to_hub(conn, conversation, now)
-        self._count(envelope, "routed_to_hub")
-        return InboundResult([], False, target.org.id, conversation.id, message.id)
+    async def _act(self, conn: AsyncConnection, job: _Job, stored: Stored) -> _Done:
+        """Respond (or route to the Hub) with nothing to catch: errors end the transaction."""
+        if not job.respond:
+            await route_to_hub(conn, stored.conversation, job.arrival.now)
+            return _Done(_result(stored, []), "routed_to_hub")
+        replies = await self._replies(conn, job, stored)
+        return _Done(_result(stored, replies), "handled")
 
     async def _store(
-        self, conn: AsyncConnection, envelope: Envelope, target: Target, known: _Known,
-        now: datetime,
-    ) -> tuple[Conversation, Message, InboundContext] | None:
-        """Create the thread if new and store the message; None when already stored."""
-        org, patients = target.org, known.patients
-        created = False
-        conversation = known.thread
-        if conversation is None:
-            only = patients[0] if len(patients) == 1 else None
-            new_thread = Conversation(
-                id=new_id(), org_id=org.id, channel=envelope.channel,
-                patient_address=envelope.from_address, careline_address=envelope.to_address,
-                patient_id=only.id if only else None,
-                facility_id=only.primary_facility_id if only else None,
-                created_at=now, last_message_at=now, unread=False,
-            )
-            created = await insert_new(conn, new_thread)
-            # Not inserted: another process created it a moment ago; use theirs.
-            conversation = new_thread if created else await ConversationRepository(conn).find(
-                org.id, envelope.channel, envelope.from_address, envelope.to_address)
-            assert conversation is not None
-        message = Message(
-            id=new_id(),
-            org_id=org.id,
-            conversation_id=conversation.id,
-            direction=MessageDirection.INBOUND,
-            channel=envelope.channel,
-            body=stored_body(envelope.text),
-            status=MessageStatus.RECEIVED,
-            created_at=now,
-            media=envelope.media,
-            provider_id=envelope.provider_message_id,
-        )
-        if not await insert_new(conn, message):
-            return None
-        if not created:
-            await touch_thread(conn, conversation.id, now)
-            conversation = replace(conversation, last_message_at=now)
+        self, conn: AsyncConnection, jobs: Sequence[_Job], *, locked: bool
+    ) -> Sequence[Stored | Exception | None]:
+        arrivals = [job.arrival for job in jobs]
+        if len(arrivals) == 1:
+            return await store_batch(self.db, conn, arrivals, locked=locked)
+        try:
+            async with self.db.savepoint(conn):
+                return await store_batch(self.db, conn, arrivals, locked=locked)
+        except Exception:
+            # One message the database refuses must not fail the others: store one by one.
+            log.warning("inbound_batch_store_failed", size=len(arrivals), exc_info=True)
+        alone: list[Stored | Exception | None] = []
+        for arrival in arrivals:
+            try:
+                async with self.db.savepoint(conn):
+                    alone.extend(await store_batch(self.db, conn, [arrival], locked=locked))
+            except Exception as exc:
+                alone.append(exc)
+        return alone
+
+    async def _respond(self, conn: AsyncConnection, job: _Job, stored: Stored) -> _Done | Exception:
+        try:
+            async with self.db.savepoint(conn):
+                replies = await self._replies(conn, job, stored)
+        except Exception:
+            envelope = job.arrival.envelope
+            log.exception("inbound_responder_failed", channel=envelope.channel.value,
+                          provider_id=envelope.provider_message_id)
+            # Its writes are rolled back to the savepoint; the message stays, for staff to see.
+            return await self._to_hub(conn, job, stored)
+        return _Done(_result(stored, replies), "handled")
+
+    async def _replies(self, conn: AsyncConnection, job: _Job, stored: Stored) -> list[str]:
+        """The Responder's answers to a stored message (queued in the outbox when the channel
+        does not answer inline)."""
+        arrival = job.arrival
         ctx = InboundContext(
-            org=org,
-            conversation=conversation,
-            message=message,
-            envelope=envelope,
-            patients=patients,
-            conversation_created=created,
-            now=now,
+            org=arrival.target.org, conversation=stored.conversation, message=stored.message,
+            envelope=arrival.envelope, patients=stored.patients,
+            conversation_created=stored.created, now=arrival.now,
         )
-        return conversation, message, ctx
+        replies = [r for r in await self.responder.respond(conn, ctx) if r]
+        if replies and not job.inline:
+            await self._enqueue_replies(conn, arrival.envelope, stored.conversation,
+                                        stored.message, replies, arrival.now)
+        return replies
+
+    async def _to_hub(self, conn: AsyncConnection, job: _Job, stored: Stored) -> _Done | Exception:
+        try:
+            async with self.db.savepoint(conn):
+                await route_to_hub(conn, stored.conversation, job.arrival.now)
+        except Exception as exc:
+            return exc
+        return _Done(_result(stored, []), "routed_to_hub")
 
     @staticmethod
     async def _enqueue_replies(
@@ -361,4 +365,14 @@ class InboundPipeline:
             log.warning("publish_failed", conversation_id=result.conversation_id)
 
     def _count(self, envelope: Envelope, outcome: str) -> None:
-        self.metrics.inbound.labels(envelope.channel.value, outcome).inc()
+        key = (envelope.channel, outcome)
+        counter = self._counters.get(key)
+        if counter is None:  # labels() is a lookup under a lock: once per pair is enough
+            counter = self._counters[key] = self.metrics.inbound.labels(
+                envelope.channel.value, outcome)
+        counter.inc()
+
+
+def _result(stored: Stored, replies: list[str]) -> InboundResult:
+    thread = stored.conversation
+    return InboundResult(replies, False, thread.org_id, thread.id, stored.message.id)
