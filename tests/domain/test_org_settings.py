@@ -59,7 +59,12 @@ def test_settings_round_trip_through_json(cadence: list[int], expiry: int, chars
 
 def test_delivery_section_uses_readable_durations() -> None:
     settings = OrgSettings.from_dict(
-        {"delivery": {"blackout_period": "48h", "working_hours": {"start": "09:00", "end": "20:00"}}}
+        {
+            "delivery": {
+                "blackout_period": "48h",
+                "working_hours": {"start": "09:00", "end": "20:00"},
+            }
+        }
     )
     assert settings.delivery.blackout_period.total_seconds() == 48 * 3600
     assert settings.to_dict()["delivery"]["blackout_period"] == "2d"
