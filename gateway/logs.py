@@ -39,6 +39,8 @@ _SENSITIVE_KEYS = frozenset(
         "patient_address",
     }
 )
+_TRUSTED_KEYS = frozenset({"timestamp", "level", "logger"})
+"""Keys written by the logging pipeline itself, never from patient data."""
 _PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 
@@ -46,6 +48,8 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 def redact(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """structlog processor: drop sensitive keys, mask numbers and emails in the rest."""
     for key in list(event):
+        if key in _TRUSTED_KEYS:
+            continue
         if key.lower() in _SENSITIVE_KEYS:
             event[key] = "[redacted]"
         elif isinstance(event[key], str) and key != "event":

@@ -21,3 +21,8 @@ def test_sensitive_keys_and_values_are_redacted() -> None:
     assert "555" not in event["event"]
     assert "example.com" not in event["detail"] and "555" not in event["detail"]
     assert event["conversation_id"] == "01ABC"
+
+
+def test_timestamps_are_kept() -> None:
+    event = redact(None, "info", {"event": "started", "timestamp": "2026-11-22T06:06:01.5Z"})
+    assert event["timestamp"] == "2026-11-22T06:06:01.5Z"
