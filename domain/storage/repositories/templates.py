@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.errors import NotFound, ValidationError
 from domain.model import new_id
 from domain.storage import tables_templates as tt
+from domain.storage.repositories._mapping import from_row
 from domain.templates import LayeredSource, TemplateText
 
 __all__ = ["LibraryItem", "StoredTemplate", "TemplateRepository", "TemplateVersion"]
@@ -86,7 +86,7 @@ class TemplateRepository:
             .mappings()
             .first()
         )
-        return None if row is None else _stored(row)
+        return None if row is None else from_row(StoredTemplate, row)
 
     async def save(
         self,
@@ -320,7 +320,7 @@ class TemplateRepository:
                 .order_by(tt.message_library.c.title)
             )
         ).mappings()
-        return [_item(r) for r in rows]
+        return [from_row(LibraryItem, r) for r in rows]
 
     async def delete_library_item(self, org_id: str, item_id: str) -> None:
         result = await self.conn.execute(
@@ -330,28 +330,3 @@ class TemplateRepository:
         )
         if result.rowcount == 0:
             raise NotFound("library item", item_id)
-
-
-def _stored(row: Any) -> StoredTemplate:
-    return StoredTemplate(
-        key=row["key"],
-        format=row["format"],
-        language=row["language"],
-        body=row["body"],
-        subject=row["subject"],
-        version=row["version"],
-        updated_by=row["updated_by"],
-        updated_at=row["updated_at"],
-    )
-
-
-def _item(row: Any) -> LibraryItem:
-    return LibraryItem(
-        id=row["id"],
-        title=row["title"],
-        body=row["body"],
-        language=row["language"],
-        created_by=row["created_by"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
