@@ -5,9 +5,8 @@ one failure never costing the others."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import aiosqlite
@@ -36,30 +35,7 @@ from tests.gateway.webhooks.appkit import (
     Clinic,
     RecordingResponder,
     clinic_org,
-    ensure_channel_tables,
-    seed_clinic,
 )
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'careline.db'}")
-    await database.upgrade()
-    await ensure_channel_tables(database)
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
-async def stores() -> AsyncIterator[Stores]:
-    built = build_stores(None)
-    yield built
-    await built.close()
-
-
-@pytest.fixture
-async def clinic(db: Database) -> Clinic:
-    return await seed_clinic(db)
 
 
 def pipeline_for(db: Database, stores: Stores, responder: object,

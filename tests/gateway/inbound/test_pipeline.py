@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -31,30 +29,7 @@ from tests.gateway.webhooks.appkit import (
     SMS_NUMBER,
     Clinic,
     RecordingResponder,
-    ensure_channel_tables,
-    seed_clinic,
 )
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'careline.db'}")
-    await database.upgrade()
-    await ensure_channel_tables(database)
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
-async def stores() -> AsyncIterator[Stores]:
-    built = build_stores(None)
-    yield built
-    await built.close()
-
-
-@pytest.fixture
-async def clinic(db: Database) -> Clinic:
-    return await seed_clinic(db)
 
 
 def pipeline_for(db: Database, stores: Stores, responder: object) -> InboundPipeline:

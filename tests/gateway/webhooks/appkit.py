@@ -65,7 +65,7 @@ async def ensure_channel_tables(db: Database) -> None:
               channel_tables.simulator_messages]
 
     def create(conn: Any) -> None:
-        channel_tables.metadata.create_all(conn, tables=tables, checkfirst=True)
+        channel_tables.widget_frames.metadata.create_all(conn, tables=tables, checkfirst=True)
 
     async with db.transaction() as conn:
         await conn.run_sync(create)
