@@ -193,3 +193,8 @@ def test_ids_sort_by_creation_time() -> None:
     first = new_id(1_700_000_000_000)
     second = new_id(1_700_000_000_001)
     assert len(first) == 26 and first < second
+
+
+def test_ids_made_in_the_same_millisecond_keep_their_order() -> None:
+    ids = [new_id(1_700_000_000_000) for _ in range(1000)]
+    assert ids == sorted(ids) and len(set(ids)) == 1000
