@@ -265,15 +265,11 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
         )
 
     def rollback(self) -> None:
-        # What waits is undone by the ROLLBACK anyway, except after a RELEASE: releasing the
-        # outermost savepoint of a transaction that a SAVEPOINT began commits it (SQLite's
-        # rule, which the sqlite3 module's deferred BEGIN exposes), so then everything waiting
-        # goes out first, as it would have without waiting.
-        waiting, self._waiting = self._waiting, []
-        releasing = any(isinstance(w, str) and w.startswith("RELEASE") for w in waiting)
-        if releasing and self._connection._connection is not None:
-            self._end(waiting, commit=False)
-        elif not self._idle():
+        # What waits is undone by the ROLLBACK anyway: every transaction begins with an
+        # explicit BEGIN (``database.configure_sqlite_engine``), so a savepoint is always
+        # nested in it and releasing one never commits.
+        self._waiting = []
+        if not self._idle():
             super().rollback()
 
     def commit(self) -> None:

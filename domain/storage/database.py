@@ -22,7 +22,7 @@ from sqlalchemy.sql.dml import UpdateBase
 
 from domain.storage._sqlite_one_trip import defer, one_trip_dbapi, savepoint
 
-__all__ = ["Database", "sqlite_url"]
+__all__ = ["Database", "begin_writing", "configure_sqlite_engine", "sqlite_url"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -32,7 +32,16 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
+_SQLITE_BEGIN = "careline_sqlite_begin"
+"""Execution option: how a SQLite transaction begins (``DEFERRED`` unless set)."""
+
+
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The sqlite3 module's own transaction handling stays out of the way: it would begin a
+    # transaction only before an INSERT/UPDATE/DELETE, so a SAVEPOINT as the first statement
+    # would begin one of its own, and releasing it would commit. ``_on_sqlite_begin`` says
+    # BEGIN instead, when SQLAlchemy begins (SQLAlchemy's documented recipe for SQLite).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets readers proceed while one writer commits; foreign keys are off by default in SQLite.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -40,6 +49,33 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _on_sqlite_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get(_SQLITE_BEGIN, "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def configure_sqlite_engine(engine: AsyncEngine) -> None:
+    """Give a SQLite engine Careline's connection settings and transaction control: WAL,
+    foreign keys, a busy timeout, and transactions that SQLAlchemy begins with an explicit
+    ``BEGIN`` (so that savepoints nest inside them; see :func:`begin_writing`)."""
+    event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+    event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
+
+
+async def begin_writing(conn: AsyncConnection) -> None:
+    """Begin ``conn``'s transactions as a writer's, this one and the ones after it.
+
+    On SQLite that is ``BEGIN IMMEDIATE``: the write lock is taken with the first statement,
+    so a transaction that reads before it writes cannot fail to upgrade its lock when another
+    writer committed in between (that failure does not wait for the busy timeout). Elsewhere
+    it begins the transaction as usual.
+    """
+    if conn.dialect.name == "sqlite":
+        await conn.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
+    if not conn.in_transaction():
+        await conn.begin()
 
 
 class Database:
@@ -63,8 +99,10 @@ class Database:
         else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        self._writer = self.engine
         if self.dialect == "sqlite":
-            event.listen(self.engine.sync_engine, "connect", _on_sqlite_connect)
+            configure_sqlite_engine(self.engine)
+            self._writer = self.engine.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
 
     @property
     def is_sqlite(self) -> bool:
@@ -72,8 +110,11 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """One database transaction: committed when the block ends, rolled back on error."""
-        async with self.engine.begin() as conn:
+        """One database transaction: committed when the block ends, rolled back on error.
+
+        On SQLite it begins with ``BEGIN IMMEDIATE`` (see :func:`begin_writing`).
+        """
+        async with self._writer.begin() as conn:
             yield conn
 
     def savepoint(self, conn: AsyncConnection) -> AbstractAsyncContextManager[None]:

@@ -27,7 +27,7 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.storage.database import Database
+from domain.storage.database import Database, begin_writing
 from gateway.logs import get_logger
 
 __all__ = ["GroupCommit"]
@@ -124,7 +124,7 @@ class GroupCommit(Generic[U, R]):
         """Run and commit one batch, then answer its callers; False when the batch failed."""
         self.batches += 1
         try:
-            await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            await begin_writing(conn)
             outcomes = await self.run(conn, [unit for unit, _ in batch])
             await conn.commit()
         except BaseException as exc:  # the whole batch failed: nothing of it is committed

@@ -159,9 +159,16 @@ async def test_widget_replies_skip_phone_rules(db: Database, clock: MovableClock
 
 async def test_a_row_of_an_unknown_organisation_fails(db: Database, clock: MovableClock) -> None:
     orphan = replace(row(1, facility_id=None), org_id="01NOSUCHORG000000000000000")
-    async with db.transaction() as conn:
-        await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # before the first write
-        await OutboxRepository(conn).add(orphan)
+    async with db.engine.connect() as conn:
+        # The pragma works only outside a transaction: say it on the driver's connection.
+        sqlite = (await conn.get_raw_connection()).driver_connection
+        assert sqlite is not None
+        await sqlite.execute("PRAGMA foreign_keys=OFF")
+        try:
+            async with conn.begin():
+                await OutboxRepository(conn).add(orphan)
+        finally:
+            await sqlite.execute("PRAGMA foreign_keys=ON")
     sender = MemorySender()
     await Dispatcher(db, {Channel.SMS: sender}, clock=clock).drain()
     stored = (await outbox(db))[orphan.id]

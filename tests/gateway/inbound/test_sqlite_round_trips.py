@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from domain.storage.database import Database
+from domain.storage.database import Database, begin_writing, configure_sqlite_engine
 
 ITEMS = sa.Table(
     "items", sa.MetaData(),
@@ -102,7 +102,9 @@ async def test_a_statement_is_one_trip_and_idle_commits_none(db: Database, trips
         trips.count = 0
         await conn.execute(sa.select(ITEMS))
         assert trips.count == 1
-    assert trips.count == 1  # returning a reader to the pool rolled back nothing: no trip
+    # Returning a reader to the pool ends its read transaction (a consistent snapshot for
+    # all its statements): the ROLLBACK is the one trip more.
+    assert trips.count == 2
     async with db.transaction() as conn:
         trips.count = 0
         await conn.execute(ITEMS.insert().values(value=7))
@@ -131,7 +133,7 @@ async def test_a_deferred_begin_immediate_takes_the_write_lock_with_its_first_st
     db: Database, tmp_path: Path
 ) -> None:
     async with db.engine.connect() as writer:
-        await writer.exec_driver_sql("BEGIN IMMEDIATE")
+        await begin_writing(writer)
         await writer.execute(sa.select(ITEMS))  # only a read, but the lock is taken
         other = Database(f"sqlite+aiosqlite:///{tmp_path / 'one-trip.db'}")
         try:
@@ -143,7 +145,7 @@ async def test_a_deferred_begin_immediate_takes_the_write_lock_with_its_first_st
             await other.dispose()
         await writer.commit()
     async with db.engine.connect() as idle:
-        await idle.exec_driver_sql("BEGIN IMMEDIATE")
+        await begin_writing(idle)
         await idle.commit()  # nothing was done: nothing was sent, nothing fails
 
 
@@ -188,6 +190,58 @@ async def test_database_savepoint_undoes_only_its_block(db: Database) -> None:
         assert await values(conn) == [1, 3]
     async with db.read() as conn:
         assert await values(conn) == [1, 3]
+
+
+async def test_a_savepoint_that_opens_a_transaction_is_undone_with_it(db: Database) -> None:
+    # SQLite lets a SAVEPOINT begin a transaction, and releasing that savepoint commits it: the
+    # transaction must have begun before, or a rollback after the block would keep its writes.
+    for use_helper in (True, False):
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as conn:
+                if use_helper:
+                    async with db.savepoint(conn):
+                        await conn.execute(ITEMS.insert().values(value=1))
+                else:
+                    async with conn.begin_nested():
+                        await conn.execute(ITEMS.insert().values(value=2))
+                await conn.execute(ITEMS.insert().values(value=3))
+                raise RuntimeError("the transaction failed after its savepoint")
+    async with db.read() as conn:
+        assert await values(conn) == []
+
+
+async def test_a_stock_engine_configured_like_ours_nests_savepoints_too(tmp_path: Path) -> None:
+    engine = await stock_engine(tmp_path / "stock.db")
+    try:
+        with pytest.raises(RuntimeError):
+            async with engine.begin() as conn:
+                async with conn.begin_nested():
+                    await conn.execute(ITEMS.insert().values(value=1))
+                raise RuntimeError("undo everything")
+        async with engine.connect() as conn:
+            assert await values(conn) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_transactions_take_the_write_lock_with_their_first_statement(
+    db: Database, tmp_path: Path
+) -> None:
+    # Database.transaction() begins IMMEDIATE: a transaction that reads first cannot lose
+    # the race to upgrade its lock (that failure would not wait for the busy timeout).
+    other = Database(f"sqlite+aiosqlite:///{tmp_path / 'one-trip.db'}")
+    try:
+        async with db.transaction() as conn:
+            await conn.execute(sa.select(ITEMS))
+            async with other.engine.connect() as rival:
+                await rival.exec_driver_sql("PRAGMA busy_timeout=0")
+                with pytest.raises(sa.exc.OperationalError, match="locked"):
+                    await rival.execute(ITEMS.insert().values(value=9))
+            await conn.execute(ITEMS.insert().values(value=1))
+    finally:
+        await other.dispose()
+    async with db.read() as conn:
+        assert await values(conn) == [1]
 
 
 # -- the same operations, the same outcome, on both adapters ------------------------------
@@ -253,7 +307,7 @@ async def replay(conn: AsyncConnection, db: Database | None, ops: list[str]) -> 
             await conn.rollback()
             await end_blocks()
         elif op == "begin" and not conn.in_transaction():
-            await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            await begin_writing(conn)
     await conn.commit()
     await end_blocks()
     seen.append(await values(conn))
@@ -263,6 +317,7 @@ async def replay(conn: AsyncConnection, db: Database | None, ops: list[str]) -> 
 
 async def stock_engine(path: Path) -> AsyncEngine:
     engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+    configure_sqlite_engine(engine)  # the same transaction control, on the stock adapter
     async with engine.begin() as conn:
         await conn.run_sync(lambda c: ITEMS.metadata.create_all(c))
     return engine
