@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from aiohttp import BodyPartReader, web
-from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp import web
 
+from gateway.api._multipart import form_parts, read_part, read_text
 from gateway.api.views import json_ok
 from gateway.auth.request import current_principal
 from gateway.errors import bad_request
@@ -22,31 +22,17 @@ async def send_secure_message(request: web.Request) -> web.Response:
     """``POST /api/conversations/{id}/secure-messages`` (multipart/form-data): fields
     ``body``, ``facility_id`` and up to five ``attachments`` files."""
     principal = current_principal(request)
-    if not request.content_type.startswith("multipart/"):
-        raise bad_request("send multipart/form-data", status=415)
     fields: dict[str, str] = {}
     uploads: list[Upload] = []
-    try:
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if not isinstance(part, BodyPartReader):
-                raise bad_request("nested multipart is not supported")
-            if part.name == "attachments" and part.filename is not None:
-                if len(uploads) >= MAX_ATTACHMENTS:
-                    raise bad_request(f"at most {MAX_ATTACHMENTS} attachments",
-                                      field="attachments", status=422)
-                data = await part.read(decode=False)
-                if len(data) > _MAX_FILE:
-                    raise bad_request("file too large", field="attachments", status=413)
-                uploads.append(Upload(part.filename, part.headers.get("Content-Type", ""),
-                                      bytes(data)))
-            elif part.name in ("body", "facility_id"):
-                value = await part.text()
-                if len(value) > _MAX_FIELD:
-                    raise bad_request(f"{part.name} is too long", field=part.name, status=422)
-                fields[part.name] = value
-    except (ValueError, AssertionError, HttpProcessingError):
-        raise bad_request("the form could not be read") from None
+    async for part in form_parts(request):
+        if part.name == "attachments" and part.filename is not None:
+            if len(uploads) >= MAX_ATTACHMENTS:
+                raise bad_request(f"at most {MAX_ATTACHMENTS} attachments",
+                                  field="attachments", status=422)
+            data = await read_part(part, limit=_MAX_FILE, field="attachments")
+            uploads.append(Upload(part.filename, part.headers.get("Content-Type", ""), data))
+        elif part.name in ("body", "facility_id"):
+            fields[part.name] = await read_text(part, limit=_MAX_FIELD, field=part.name)
     body = fields.get("body", "")
     facility_id = fields.get("facility_id") or None
     now = request.app[CLOCK].now()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from aiohttp import BodyPartReader, web
-from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp import web
 
 from gateway.api._body import optional_text
+from gateway.api._multipart import form_parts, read_part
 from gateway.errors import bad_request
 from gateway.webhooks._forms import read_body
 
@@ -44,20 +44,9 @@ async def csv_bytes(request: web.Request) -> bytes:
     """An uploaded CSV: the body (``text/csv``) or the multipart field ``file``; 413 when
     larger than 2 MiB, 415 for another content type."""
     if request.content_type == "multipart/form-data":
-        try:
-            reader = await request.multipart()
-            async for part in reader:
-                if not isinstance(part, BodyPartReader) or part.name != "file":
-                    continue
-                data = await part.read(decode=True)
-                if len(data) > MAX_CSV_BYTES:
-                    raise bad_request(
-                        f"the file is larger than {MAX_CSV_BYTES} bytes", status=413
-                    )
-                return bytes(data)
-        except (ValueError, AssertionError, HttpProcessingError):
-            # A missing boundary or a broken part: the client's form, not our failure.
-            raise bad_request("the multipart form could not be read", field="file") from None
+        async for part in form_parts(request):
+            if part.name == "file":
+                return await read_part(part, limit=MAX_CSV_BYTES, field="file")
         raise bad_request("send the CSV as the multipart field 'file'", field="file")
     return await read_body(request, limit=MAX_CSV_BYTES,
                            content_types=("text/csv", "text/plain", "application/csv"))
