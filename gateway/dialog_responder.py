@@ -16,6 +16,7 @@ appointment's reminders are re-planned in the same transaction (the reminders pa
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -48,6 +49,7 @@ from dialogs.effects import (
     UpdatePrompt,
 )
 from dialogs.manager import AUTO_REPLY_KEY, DialogManager
+from dialogs.replies import warm_formats
 from domain.ehr import EhrPort, EmbeddedEhr
 from domain.errors import NotFound
 from domain.model import (
@@ -117,6 +119,12 @@ def setup_dialogs(
     manager = DialogManager()
     app[DIALOG_MANAGER] = manager
     app[RESPONDER] = DialogResponder(manager, ehr=ehr, reschedule_flow=reschedule_flow)
+    app.on_startup.append(_warm_reply_formats)
+
+
+async def _warm_reply_formats(app: web.Application) -> None:
+    """Replies write dates in the patient's language; load that CLDR data off the loop."""
+    await asyncio.to_thread(warm_formats)
 
 
 class DialogResponder:

@@ -110,12 +110,15 @@ class FlowModel(Generic[S]):
 
 
 def reply_language(reading: Reading, ctx: DialogContext) -> str:
-    """The language to answer in: the reply's own, else the patient's preferred one."""
+    """The language to answer in: the reply's own, else the patient's preferred one. When the
+    reply is in the patient's language, their own variant wins ("zh" read from a ``zh-TW``
+    patient answers in Traditional Chinese)."""
+    preferred = ctx.patient.preferred_language if ctx.patient is not None else None
     if reading.language is not None and reading.language in LANGUAGES:
+        if preferred and preferred.replace("_", "-").split("-")[0].lower() == reading.language:
+            return preferred
         return reading.language
-    if ctx.patient is not None:
-        return ctx.patient.preferred_language
-    return "en"
+    return preferred or "en"
 
 
 def sets(**fields: object) -> Callable[[EventData], None]:
