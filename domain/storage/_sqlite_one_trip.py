@@ -356,7 +356,10 @@ def _compiled(
         compiled = statement.compile(dialect=dialect, column_keys=list(keys))
         assert isinstance(compiled, SQLCompiler)
         names = tuple(compiled.positiontup or ())
-        processors = [compiled.binds[name].type.bind_processor(dialect) for name in names]
+        # The dialect's own form of each type: SQLite's DATETIME writes the text SQLAlchemy
+        # always writes (with microseconds), not what sqlite3's default adapter would.
+        processors = [compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+                      for name in names]
         found = _COMPILED[key] = (compiled.string, names, processors)
     return found
 

@@ -5,6 +5,7 @@ aiosqlite's thread. (It lives here because the pipeline's benchmark is what it i
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from domain.storage.database import Database, begin_writing, configure_sqlite_engine
+from domain.storage.types import UTCDateTime
 
 ITEMS = sa.Table(
     "items", sa.MetaData(),
@@ -242,6 +244,20 @@ async def test_transactions_take_the_write_lock_with_their_first_statement(
         await other.dispose()
     async with db.read() as conn:
         assert await values(conn) == [1]
+
+
+async def test_deferred_writes_store_values_as_executed_writes_do(db: Database) -> None:
+    stamps = sa.Table("stamps", sa.MetaData(), sa.Column("at", UTCDateTime, nullable=False),
+                      sa.Column("how", sa.String(8), nullable=False))
+    whole_second = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    async with db.transaction() as conn:
+        await conn.run_sync(lambda c: stamps.create(c))
+        await conn.execute(stamps.insert(), {"at": whole_second, "how": "execute"})
+        await db.defer(conn, stamps.insert(), [{"at": whole_second, "how": "defer"}])
+    async with db.read() as conn:
+        stored = (await conn.exec_driver_sql("SELECT how, at FROM stamps ORDER BY how")).all()
+    assert [tuple(r) for r in stored] == [("defer", "2026-01-05 09:00:00.000000"),
+                                          ("execute", "2026-01-05 09:00:00.000000")]
 
 
 # -- the same operations, the same outcome, on both adapters ------------------------------
