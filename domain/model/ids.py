@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import threading
 import time
 
-__all__ = ["new_id"]
+__all__ = ["encode", "new_id"]
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_FROM_RFC4648 = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET.encode())
 _RANDOM_BITS = 80
 _lock = threading.Lock()
 _last_stamp = -1
@@ -30,9 +32,14 @@ def new_id(now_ms: int | None = None) -> str:
         else:
             random_part = int.from_bytes(os.urandom(_RANDOM_BITS // 8), "big")
         _last_stamp, _last_random = stamp, random_part
-    value = (stamp << _RANDOM_BITS) | random_part
-    chars = []
-    for _ in range(26):
-        chars.append(_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    return encode((stamp << _RANDOM_BITS) | random_part)
+
+
+def encode(value: int) -> str:
+    """``value`` (below 2**130) as 26 Crockford base32 digits, most significant first.
+
+    The standard library's base32 does the work: shifted left by 30 bits the value fills
+    exactly 20 bytes, whose 32 digits begin with the 26 wanted; only the alphabet differs.
+    """
+    digits = base64.b32encode((value << 30).to_bytes(20, "big")).translate(_FROM_RFC4648)
+    return digits[:26].decode("ascii")

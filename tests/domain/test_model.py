@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.errors import Conflict, ValidationError
 from domain.model import (
@@ -21,6 +23,7 @@ from domain.model import (
     StaffUser,
     new_id,
 )
+from domain.model.ids import encode
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
@@ -198,3 +201,13 @@ def test_ids_sort_by_creation_time() -> None:
 def test_ids_made_in_the_same_millisecond_keep_their_order() -> None:
     ids = [new_id(1_700_000_000_000) for _ in range(1000)]
     assert ids == sorted(ids) and len(set(ids)) == 1000
+
+
+@given(st.integers(min_value=0, max_value=(1 << 130) - 1))
+def test_ids_are_the_value_in_crockford_base32(value: int) -> None:
+    digits = []
+    rest = value
+    for _ in range(26):
+        digits.append("0123456789ABCDEFGHJKMNPQRSTVWXYZ"[rest & 31])
+        rest >>= 5
+    assert encode(value) == "".join(reversed(digits))
