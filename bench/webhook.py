@@ -9,17 +9,19 @@ document. Each server runs in its own process; an aiohttp client drives them
 - at full speed (a fixed number of concurrent requests): throughput.
 
 Usage: ``python bench/webhook.py [--rate 200] [--seconds 5] [--concurrency 16] [--runs 3]
-[--database-url postgresql+asyncpg://127.0.0.1:5432/test] [--uvloop] [--gc-freeze]``.
+[--database-url postgresql+asyncpg://127.0.0.1:5432/test] [--uvloop] [--no-gc-freeze]``.
 
 Prints the throughput ratio (target >= 0.5) and p99 at the fixed rate (target <= 50 ms) for
 each run, then the best and the median of the runs, with the machine's load average: the
-figures move with whatever else the machine is doing, so run it several times. With
-``--database-url`` Careline stores in a fresh database created on that server (and dropped
-afterwards) instead of a temporary SQLite file. ``--uvloop`` runs both servers on uvloop when
-it is installed (it is optional; Careline does not depend on it). ``--gc-freeze`` has both
-servers call ``gc.freeze()`` once started: a full garbage collection of a process that has
-imported all of Careline stops the event loop for tens of milliseconds, which is most of the
-p99 at 200 requests/s; freezing what start-up created takes it out of every later collection.
+figures move with whatever else the machine is doing, so run it several times; the servers'
+CPU time per request at full speed (all threads, from /proc) moves much less, and compares
+versions on a busy machine. With ``--database-url`` Careline stores in a fresh database
+created on that server (and dropped afterwards) instead of a temporary SQLite file.
+``--uvloop`` runs both servers on uvloop when it is installed (it is optional; Careline does
+not depend on it). Both servers freeze what start-up made out of later garbage collections,
+as ``careline serve`` does (``gateway.app.freeze_startup_objects``): without it a full
+collection of a process that has imported all of Careline stops the event loop for tens of
+milliseconds, most of the p99 at 200 requests/s. ``--no-gc-freeze`` measures without it.
 Each message comes from its own sender so that only the idempotency key, not the lock of one
 conversation, is shared.
 """
@@ -123,18 +125,11 @@ def serve(kind: str, port: int, database_url: str | None, use_uvloop: bool,
         loop = uvloop.new_event_loop()
     with tempfile.TemporaryDirectory() as data_dir:
         app = bare_app() if kind == "bare" else careline_app(data_dir, database_url)
-        if gc_freeze:
-            app.on_startup.append(freeze_garbage_collector)
+        if gc_freeze:  # the last start-up step, as in ``careline serve``
+            from gateway.app import freeze_startup_objects
+
+            app.on_startup.append(freeze_startup_objects)
         web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, loop=loop)
-
-
-async def freeze_garbage_collector(app: web.Application) -> None:
-    """Leave the objects of start-up out of every later collection (the full collections of a
-    process that has imported Careline stop the event loop for tens of milliseconds)."""
-    import gc
-
-    gc.collect()
-    gc.freeze()
 
 
 async def create_database(url: str) -> tuple[str, str]:
@@ -272,8 +267,8 @@ async def measure_server(kind: str, args: argparse.Namespace, database_url: str 
         command += ["--database-url", database_url]
     if args.uvloop:
         command.append("--uvloop")
-    if args.gc_freeze:
-        command.append("--gc-freeze")
+    if not args.gc_freeze:
+        command.append("--no-gc-freeze")
     process = await asyncio.create_subprocess_exec(
         *command, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     try:
@@ -282,14 +277,29 @@ async def measure_server(kind: str, args: argparse.Namespace, database_url: str 
         await full_speed(url, signed_requests(200, 10_000_000), 8)  # warm-up
         paced = int(args.rate * args.seconds)
         latencies = await fixed_rate(url, signed_requests(paced, 0), args.rate)
-        throughput, fast = await full_speed(
-            url, signed_requests(int(args.max_requests), 1_000_000), args.concurrency)
+        requests = signed_requests(int(args.max_requests), 1_000_000)
+        cpu_before = cpu_seconds(process.pid)
+        throughput, fast = await full_speed(url, requests, args.concurrency)
+        cpu = (cpu_seconds(process.pid) - cpu_before) / len(requests) * 1e6
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), timeout=10)
     return {"paced_p50": percentile(latencies, 50), "paced_p99": percentile(latencies, 99),
             "throughput": throughput, "max_p50": percentile(fast, 50),
-            "max_p99": percentile(fast, 99), "paced_mean": statistics.fmean(latencies) * 1000}
+            "max_p99": percentile(fast, 99), "paced_mean": statistics.fmean(latencies) * 1000,
+            "cpu_per_request": cpu}
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) the process has used so far; NaN where there is
+    no /proc. Unlike throughput, the server's CPU time per request hardly moves when other
+    processes compete for the cores, so it compares versions on a busy machine."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def load_average() -> str:
@@ -306,7 +316,8 @@ async def one_run(args: argparse.Namespace) -> tuple[float, float]:
     for key, label in [("throughput", "max req/s"), ("max_p50", "p50 at max (ms)"),
                        ("max_p99", "p99 at max (ms)"),
                        ("paced_p50", f"p50 at {args.rate:g}/s (ms)"),
-                       ("paced_p99", f"p99 at {args.rate:g}/s (ms)")]:
+                       ("paced_p99", f"p99 at {args.rate:g}/s (ms)"),
+                       ("cpu_per_request", "server CPU/request (us)")]:
         print(f"{label:24}{bare[key]:>12.1f}{careline[key]:>12.1f}")
     print(f"throughput ratio careline/bare: {ratio:.2f}; "
           f"p99 at {args.rate:g} req/s: {careline['paced_p99']:.1f} ms", flush=True)
@@ -316,7 +327,7 @@ async def one_run(args: argparse.Namespace) -> tuple[float, float]:
 async def main(args: argparse.Namespace) -> int:
     database = "PostgreSQL" if args.database_url else "SQLite"
     loop = "uvloop" if args.uvloop else "asyncio"
-    frozen = ", gc.freeze() after start-up" if args.gc_freeze else ""
+    frozen = "" if args.gc_freeze else ", no gc.freeze()"
     print(f"inbound SMS webhook vs bare aiohttp TwiML handler ({database}, {loop}{frozen}, "
           f"{os.cpu_count()} cores, {args.runs} run(s))", flush=True)
     results = []
@@ -350,8 +361,8 @@ if __name__ == "__main__":
                         help="a PostgreSQL server to store in (a fresh database is made on it)")
     parser.add_argument("--uvloop", action="store_true",
                         help="run both servers on uvloop (must be installed)")
-    parser.add_argument("--gc-freeze", action="store_true",
-                        help="both servers call gc.freeze() once started (see the report)")
+    parser.add_argument("--no-gc-freeze", dest="gc_freeze", action="store_false",
+                        help="do not freeze start-up objects (careline serve freezes them)")
     parsed = parser.parse_args()
     if parsed.serve:
         serve(parsed.serve, parsed.port, parsed.database_url, parsed.uvloop, parsed.gc_freeze)

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import TypedDict
 
 from twilio.base import values
-from twilio.twiml.messaging_response import MessagingResponse
 
 from channels import _twilio_fields as f
 from channels.base import OutboundMessage, PermanentSendError, SendResult
@@ -15,7 +14,7 @@ from channels.envelope import Envelope
 from channels.twilio_rest import TwilioRest, message_status, send_error
 from domain.model import Channel, MessageStatus
 
-__all__ = ["MAX_MEDIA", "SmsWebhookForm", "TwilioSmsSender", "messaging_twiml",
+__all__ = ["EMPTY_TWIML", "MAX_MEDIA", "SmsWebhookForm", "TwilioSmsSender", "messaging_twiml",
            "parse_inbound_sms"]
 
 MAX_MEDIA = 10
@@ -67,12 +66,39 @@ def parse_inbound_sms(form: Mapping[str, str], *, received_at: datetime) -> Enve
     )
 
 
+_XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+EMPTY_TWIML = _XML_DECLARATION + "<Response />"
+"""The answer that sends nothing (what ``str(MessagingResponse())`` gives)."""
+
+
 def messaging_twiml(replies: Sequence[str]) -> str:
-    """TwiML answering with ``replies`` (an empty ``<Response/>`` for none)."""
-    response = MessagingResponse()
-    for reply in replies:
-        response.message(reply)
-    return str(response)
+    """TwiML answering with ``replies`` (an empty ``<Response/>`` for none).
+
+    The text is what ``MessagingResponse`` with one ``message(reply)`` per reply serialises
+    to, character for character (tests/channels/test_twiml_template.py compares them), built
+    without ElementTree: this answers every inbound SMS, and the tree costs tens of
+    microseconds per reply.
+    """
+    if not replies:
+        return EMPTY_TWIML
+    return "".join([_XML_DECLARATION, "<Response>", *map(_message, replies), "</Response>"])
+
+
+def _message(text: str) -> str:
+    """One ``<Message>`` as ElementTree writes it in UTF-8: ``&``, ``<`` and ``>`` escaped,
+    characters UTF-8 cannot encode (lone surrogates) as character references, and an empty
+    text as an empty element (MessagingResponse leaves out a falsy body)."""
+    if not text:
+        return "<Message />"
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if not text.isascii():
+        text = text.encode("utf-8", "xmlcharrefreplace").decode("utf-8")
+    return f"<Message>{text}</Message>"
 
 
 class TwilioSmsSender:

@@ -5,6 +5,7 @@ Nothing happens at import time; clients and pools open and close in ``cleanup_ct
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
@@ -18,7 +19,7 @@ from gateway.metrics import METRICS, Metrics, metrics_handler, metrics_middlewar
 from gateway.settings import Settings
 from gateway.stores.factory import build_stores
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "freeze_startup_objects"]
 
 Feature = Callable[[web.Application], None]
 
@@ -91,6 +92,22 @@ def default_features() -> list[Feature]:
         setup_senders,
         setup_dispatcher,
     ]
+
+
+async def freeze_startup_objects(app: web.Application) -> None:
+    """Leave what start-up made out of every later garbage collection (``careline serve``
+    adds this as the last start-up step).
+
+    A process that has imported all of Careline holds some 140,000 objects the collector
+    tracks: modules, classes, SQLAlchemy's and Alembic's structures. A full collection walks
+    them all and stops the event loop for tens of milliseconds each time, which was most of
+    the webhook's p99 at 200 requests/s. They live as long as the process, so they are
+    collected once and frozen (``gc.freeze``): later collections walk only what was made
+    since. The thresholds stay Python's: with start-up frozen, young collections take well
+    under a millisecond, and raising the thresholds would only make each one longer.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -128,7 +128,7 @@ def _serve(args: argparse.Namespace, settings: Settings | None) -> int:
     assert settings is not None
     from aiohttp import web
 
-    from gateway.app import create_app
+    from gateway.app import create_app, freeze_startup_objects
     from gateway.logs import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
@@ -137,7 +137,9 @@ def _serve(args: argparse.Namespace, settings: Settings | None) -> int:
         return 2
     asyncio.run(_prepare(settings, demo=args.demo, out=args.stdout))
     print(f"Careline is serving on http://{args.host}:{args.port}", file=args.stdout, flush=True)
-    web.run_app(create_app(settings), host=args.host, port=args.port, print=None, access_log=None)
+    app = create_app(settings)
+    app.on_startup.append(freeze_startup_objects)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
     return 0
 
 

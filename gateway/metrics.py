@@ -14,7 +14,6 @@ from gateway.keys import METRICS_REGISTRY
 __all__ = ["Metrics", "metrics_handler", "metrics_middleware"]
 
 
-
 class Metrics:
     """The application's own metrics, in a registry of its own (one per app, so tests can build
     many apps in one process)."""
@@ -34,6 +33,10 @@ class Metrics:
             registry=registry,
             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
         )
+        # labels() takes a lock and builds a key on every call: each labelled child is looked
+        # up once and kept (the same children prometheus keeps, so no more of them).
+        self._requests: dict[tuple[str, str, int], Counter] = {}
+        self._latencies: dict[str, Histogram] = {}
         self.inbound = Counter(
             "careline_inbound_messages_total",
             "Inbound patient messages",
@@ -47,6 +50,18 @@ class Metrics:
             registry=registry,
         )
 
+    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        """Count one HTTP request and record its latency."""
+        counter = self._requests.get((route, method, status))
+        if counter is None:
+            counter = self._requests[(route, method, status)] = self.requests.labels(
+                route, method, str(status))
+        counter.inc()
+        latency = self._latencies.get(route)
+        if latency is None:
+            latency = self._latencies[route] = self.latency.labels(route)
+        latency.observe(seconds)
+
 
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 
@@ -55,9 +70,6 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    metrics: Metrics = request.app[METRICS]
-    route = request.match_info.route.resource
-    name = route.canonical if route is not None else "unmatched"
     started = time.perf_counter()
     status = 500
     try:
@@ -68,8 +80,10 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         status = exc.status
         raise
     finally:
-        metrics.requests.labels(name, request.method, str(status)).inc()
-        metrics.latency.labels(name).observe(time.perf_counter() - started)
+        route = request.match_info.route.resource
+        name = route.canonical if route is not None else "unmatched"
+        request.app[METRICS].observe_request(
+            name, request.method, status, time.perf_counter() - started)
 
 
 async def metrics_handler(request: web.Request) -> web.Response:

@@ -28,7 +28,6 @@ own, and requests run side by side.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -51,7 +50,7 @@ from domain.storage.database import Database
 from domain.storage.repositories import OutboxRepository
 from gateway.inbound._group_commit import GroupCommit
 from gateway.inbound._writes import Arrival, Stored, store_batch, stored_body
-from gateway.inbound.addresses import AddressBook
+from gateway.inbound.addresses import AddressBook, Target
 from gateway.inbound.errors import UnknownRecipient
 from gateway.inbound.hub_responder import route_to_hub
 from gateway.inbound.responder import InboundContext, Responder
@@ -191,26 +190,30 @@ class InboundPipeline:
 
     async def _process(self, envelope: Envelope, inline: bool) -> _Done:
         lock = self.stores.lock
-        async with contextlib.AsyncExitStack() as held:
-            # Arrival order is decided here: the lock queues waiters first come, first served.
-            key = envelope.conversation_key
-            await held.enter_async_context(lock.lock(key, timeout=self.lock_timeout))
+        # Arrival order is decided here: the lock queues waiters first come, first served.
+        key = envelope.conversation_key
+        async with lock.lock(key, timeout=self.lock_timeout):
             target = self.addresses.cached(envelope)
             if target is None:
                 async with self.db.read() as conn:
                     target = await self.addresses.resolve(conn, envelope)
-            if target.lock_key(envelope) != key:  # an email reply tied to another thread
-                thread_key = target.lock_key(envelope)
-                await held.enter_async_context(lock.lock(thread_key, timeout=self.lock_timeout))
-            arrival = Arrival(envelope, target, self.clock.now())
-            try:
-                return await self._transact(_Job(arrival, inline, respond=True))
-            except Exception:
-                log.exception("inbound_failed", channel=envelope.channel.value,
-                              provider_id=envelope.provider_message_id)
-                # The transaction failed and everything it wrote was rolled back: store the
-                # message in a transaction of its own, for staff to see.
-                return await self._transact(_Job(arrival, inline, respond=False))
+            thread_key = target.lock_key(envelope)
+            if thread_key == key:
+                return await self._store_and_act(envelope, target, inline)
+            # An email reply tied to another thread: that thread's lock too.
+            async with lock.lock(thread_key, timeout=self.lock_timeout):
+                return await self._store_and_act(envelope, target, inline)
+
+    async def _store_and_act(self, envelope: Envelope, target: Target, inline: bool) -> _Done:
+        arrival = Arrival(envelope, target, self.clock.now())
+        try:
+            return await self._transact(_Job(arrival, inline, respond=True))
+        except Exception:
+            log.exception("inbound_failed", channel=envelope.channel.value,
+                          provider_id=envelope.provider_message_id)
+            # The transaction failed and everything it wrote was rolled back: store the
+            # message in a transaction of its own, for staff to see.
+            return await self._transact(_Job(arrival, inline, respond=False))
 
     async def _transact(self, job: _Job) -> _Done:
         """Run ``job`` in a committed transaction: the group commit's, or one of its own."""
