@@ -53,6 +53,7 @@ from domain.org_settings import MessagingSettings, OrgSettings  # noqa: E402
 from domain.storage import tables as t  # noqa: E402
 from domain.storage.database import Database  # noqa: E402
 from domain.storage.repositories import OutboxRepository, PracticeRepository  # noqa: E402
+from gateway import event_loop  # noqa: E402
 from gateway.dispatcher import Dispatcher, DispatcherConfig  # noqa: E402
 from gateway.dispatcher.testing import HttpFakeSender  # noqa: E402
 from gateway.stores.inprocess import InProcessRateLimiter  # noqa: E402
@@ -291,8 +292,9 @@ async def main() -> None:
     parser.add_argument("--rate-messages", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=1, help="careline worker processes")
     args = parser.parse_args()
+    loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
     print(f"dispatch benchmark: {args.messages} messages, batch {args.batch}, "
-          f"{args.concurrency} concurrent sends, {os.cpu_count()} CPUs, "
+          f"{args.concurrency} concurrent sends, {os.cpu_count()} CPUs, {loop} event loop, "
           f"load average {os.getloadavg()[0]:.1f}")
     async with fake_provider() as provider:
         with tempfile.TemporaryDirectory() as tmp:
@@ -313,4 +315,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    event_loop.run(main())  # the loop the worker and the fake provider run on, too

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 from domain.errors import ValidationError
@@ -33,13 +35,26 @@ def normalize_address(address: str, *, field: str = "address") -> str:
     value = address.strip()
     if not value:
         raise ValidationError(field, "is required")
+    canonical = _canonical(value)
+    if canonical is None:
+        kind = "an email address" if "@" in value else "a phone number or email"
+        raise ValidationError(field, f"{address!r} is not {kind}")
+    return canonical
+
+
+@lru_cache(maxsize=65536)
+def _canonical(value: str) -> str | None:
+    """The canonical spelling of a stripped, non-empty address, or ``None`` when it is
+    neither. Cached: the dispatcher normalises every recipient at send time, and parsing a
+    phone number costs more than all the delivery rules together; the answer depends on the
+    text alone."""
     if "@" in value:
         local, _, domain = value.rpartition("@")
         if not local or "." not in domain or any(ch.isspace() for ch in value):
-            raise ValidationError(field, f"{address!r} is not an email address")
+            return None
         return value.lower()
     try:
         parsed = phonenumbers.parse(value, DEFAULT_PHONE_REGION)
     except phonenumbers.NumberParseException:
-        raise ValidationError(field, f"{address!r} is not a phone number or email") from None
+        return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -31,6 +31,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from domain.rules.decision import DecisionCode, RuleDecision
 from domain.rules.inputs import Candidate, DeliveryPolicy, MessageKind
@@ -73,10 +74,15 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 
 
 def _letter(letter: str, *, masked: bool) -> str:
+    return "[" + re.escape(_chars(letter, masked=masked)) + "]+"
+
+
+def _chars(letter: str, *, masked: bool) -> str:
+    """The characters that may stand for ``letter``."""
     chars = _LOOKALIKES.get(letter, letter)
     if masked and letter in _MASKABLE:
         chars += "*"
-    return "[" + re.escape(chars) + "]+"
+    return chars
 
 
 def _spelled(word: str, *, masked: bool = False) -> str:
@@ -84,22 +90,49 @@ def _spelled(word: str, *, masked: bool = False) -> str:
     return _SEPARATORS.join(_letter(ch, masked=masked) for ch in word)
 
 
-def _term(forms: tuple[str, ...], *, masked: bool = False) -> re.Pattern[str]:
+@dataclass(frozen=True, slots=True)
+class _Term:
+    """A listed term: its pattern, and the character sets any match must draw from.
+
+    ``needs`` is a quick, exact pre-check: every letter of a form is matched by at least one
+    character of its set (``[...]+``), so a text that lacks any character of a set that all
+    forms share cannot match, and the regular expression (most of the scan's cost) is not
+    run. It never skips a text the pattern would match.
+    """
+
+    name: str
+    pattern: re.Pattern[str]
+    needs: tuple[frozenset[str], ...]
+
+    def search(self, text: str, present: frozenset[str]) -> re.Match[str] | None:
+        for chars in self.needs:
+            if chars.isdisjoint(present):
+                return None
+        return self.pattern.search(text)
+
+
+def _term(name: str, forms: tuple[str, ...], *, masked: bool = False) -> _Term:
     ordered = sorted(forms, key=len, reverse=True)  # longest form first: "sales" before "sale"
     body = "|".join(_spelled(form, masked=masked) for form in ordered)
-    return re.compile(rf"(?<![a-z])(?:{body})(?![a-z])")
+    per_form = [{frozenset(_chars(ch, masked=masked)) for ch in form} for form in forms]
+    shared = set.intersection(*per_form)
+    return _Term(
+        name,
+        re.compile(rf"(?<![a-z])(?:{body})(?![a-z])"),
+        tuple(sorted(shared, key=lambda chars: (len(chars), sorted(chars)))),
+    )
 
 
-_PROMOTIONAL: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("Discount", _term(("discount", "discounts", "discounted", "discounting"))),
-    ("Free", _term(("free", "freebie", "freebies"))),
-    ("Gift", _term(("gift", "gifts"))),
-    ("Giveaway", _term(("giveaway", "giveaways"))),
-    ("Percent", _term(("percent", "percents"))),
-    ("Promotion", _term(("promotion", "promotions", "promotional", "promo", "promos"))),
-    ("Sale", _term(("sale", "sales"))),
+_PROMOTIONAL: tuple[_Term, ...] = (
+    _term("Discount", ("discount", "discounts", "discounted", "discounting")),
+    _term("Free", ("free", "freebie", "freebies")),
+    _term("Gift", ("gift", "gifts")),
+    _term("Giveaway", ("giveaway", "giveaways")),
+    _term("Percent", ("percent", "percents")),
+    _term("Promotion", ("promotion", "promotions", "promotional", "promo", "promos")),
+    _term("Sale", ("sale", "sales")),
 )
-_MONEY: tuple[tuple[str, re.Pattern[str]], ...] = (("Dollar", _term(("dollar", "dollars"))),)
+_MONEY: tuple[_Term, ...] = (_term("Dollar", ("dollar", "dollars")),)
 _OFFENSIVE_FORMS = {
     "fuck": ("fuck", "fucks", "fucked", "fucker", "fuckers", "fucking", "fuckin"),
     "motherfucker": ("motherfucker", "motherfuckers", "motherfucking"),
@@ -114,8 +147,8 @@ _OFFENSIVE_FORMS = {
     "twat": ("twat", "twats"),
     "wanker": ("wanker", "wankers"),
 }
-_OFFENSIVE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (word, _term(forms, masked=True)) for word, forms in _OFFENSIVE_FORMS.items()
+_OFFENSIVE: tuple[_Term, ...] = tuple(
+    _term(word, forms, masked=True) for word, forms in _OFFENSIVE_FORMS.items()
 )
 _FREE_MEANING_WITHOUT = re.compile(
     r"(?<![a-z])(?:feel|toll|smoke|scent|fragrance|latex|hands|sugar|gluten|fat|alcohol|"
@@ -126,18 +159,20 @@ _DOLLAR_SIGN = "$"
 
 
 def _normalise(text: str) -> str:
+    if text.isascii():  # nothing to decompose, strip or fold beyond lower case
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text).translate(_INVISIBLE)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 def _scan(
-    text: str, terms: tuple[tuple[str, re.Pattern[str]], ...], category: ContentClass
+    text: str, terms: tuple[_Term, ...], category: ContentClass, present: frozenset[str]
 ) -> list[ContentFinding]:
     found: list[ContentFinding] = []
-    for term, pattern in terms:
-        match = pattern.search(text)
+    for term in terms:
+        match = term.search(text, present)
         if match is not None:
-            found.append(ContentFinding(term, match.group(0), category))
+            found.append(ContentFinding(term.name, match.group(0), category))
     return found
 
 
@@ -156,17 +191,25 @@ def find_prohibited(
         The findings, offensive first, then promotional, then money; empty when the text
         passes. Template editors can call this to warn while staff type.
     """
+    return _find(text, kind, money_allowed)
+
+
+@lru_cache(maxsize=4096)
+def _find(text: str, kind: MessageKind, money_allowed: bool) -> tuple[ContentFinding, ...]:
+    # Cached: a broadcast or a reminder template sends the same text to many patients, and
+    # the answer depends on these three arguments alone.
     plain = _normalise(text)
-    findings = _scan(plain, _OFFENSIVE, ContentClass.OFFENSIVE)
+    present = frozenset(plain)
+    findings = _scan(plain, _OFFENSIVE, ContentClass.OFFENSIVE, present)
     if kind is MessageKind.BROADCAST:
         if _PERCENT_SIGN in plain:
             findings.append(ContentFinding("%", _PERCENT_SIGN, ContentClass.PROMOTIONAL))
         without = _FREE_MEANING_WITHOUT.sub(" ", plain)
-        findings += _scan(without, _PROMOTIONAL, ContentClass.PROMOTIONAL)
+        findings += _scan(without, _PROMOTIONAL, ContentClass.PROMOTIONAL, frozenset(without))
     if not money_allowed and kind is not MessageKind.TRANSACTIONAL:
         if _DOLLAR_SIGN in plain:
             findings.append(ContentFinding("$", _DOLLAR_SIGN, ContentClass.MONEY))
-        findings += _scan(plain, _MONEY, ContentClass.MONEY)
+        findings += _scan(plain, _MONEY, ContentClass.MONEY, present)
     return tuple(findings)
 
 

@@ -78,8 +78,9 @@ class RuleDecision:
 
     @classmethod
     def allow(cls) -> RuleDecision:
-        """The message may go now."""
-        return cls(Outcome.ALLOWED, DecisionCode.ALLOWED, "")
+        """The message may go now (one shared, immutable instance: every rule says this for
+        nearly every message)."""
+        return _ALLOWED
 
     @classmethod
     def block(cls, code: DecisionCode, reason: str) -> RuleDecision:
@@ -102,3 +103,6 @@ class RuleDecision:
     @property
     def deferred(self) -> bool:
         return self.outcome is Outcome.DEFERRED
+
+
+_ALLOWED = RuleDecision(Outcome.ALLOWED, DecisionCode.ALLOWED, "")

@@ -127,11 +127,12 @@ def _handle(
     if factory is None:
         print("careline worker: no channel senders are configured", file=sys.stderr)
         return 2
+    from gateway import event_loop
     from gateway.logs import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
-    asyncio.run(run_worker(settings, factory, config=config, build_renderer=build_renderer,
-                           once=args.once))
+    event_loop.run(run_worker(settings, factory, config=config, build_renderer=build_renderer,
+                              once=args.once))
     return 0
 
 

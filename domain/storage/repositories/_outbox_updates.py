@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.model import OutboxState
@@ -39,7 +40,7 @@ async def apply_transitions(
 ) -> set[str]:
     """Apply ``transitions``, each row under ``condition``; returns the ids changed.
 
-    PostgreSQL: one ``UPDATE … FROM (VALUES …) RETURNING`` per chunk. SQLite (which has no
+    PostgreSQL: one ``UPDATE … FROM unnest(arrays) RETURNING`` per chunk. SQLite (which has no
     column list for a VALUES alias): one statement per row, sent as a batch, with the changed
     rows read back only when not all of them matched.
     """
@@ -55,23 +56,35 @@ def _common(now: datetime) -> dict[str, Any]:
     return {"lease_expires_at": None, "updated_at": now}
 
 
+def _array(name: str, column: Any) -> Any:
+    return sa.bindparam(name, type_=postgresql.ARRAY(column.type))
+
+
+_ROWS = sa.func.unnest(
+    _array("t_id", _C.id),
+    _array("t_state", _C.state),
+    _array("t_reason", _C.reason),
+    *(_array(f"t_{n}", getattr(_C, n)) for n in _OPTIONAL),
+).table_valued("id", "state", "reason", *_OPTIONAL).render_derived(name="v")
+
+
 async def _apply_values(
     conn: AsyncConnection, chunk: Sequence[Transition], condition: Any, now: datetime
 ) -> set[str]:
-    v = sa.values(
-        sa.column("id", _C.id.type),
-        sa.column("state", _C.state.type),
-        sa.column("reason", _C.reason.type),
-        *(sa.column(n, getattr(_C, n).type) for n in _OPTIONAL),
-        name="v",
-    ).data([(x.id, x.state.value, x.reason, *(getattr(x, n) for n in _OPTIONAL))
-            for x in chunk])
+    # The rows travel as one array per column (``unnest``), so the statement is the same for
+    # every chunk: compiled once, prepared once, and no bound parameter per value.
+    v = _ROWS
     values = _common(now) | {"state": v.c.state, "reason": v.c.reason}
     for name in _OPTIONAL:  # None keeps the stored value
-        if any(getattr(x, name) is not None for x in chunk):
-            values[name] = sa.func.coalesce(getattr(v.c, name), getattr(_C, name))
+        values[name] = sa.func.coalesce(getattr(v.c, name), getattr(_C, name))
     result = await conn.execute(
-        t.outbox.update().where(_C.id == v.c.id, condition).values(values).returning(_C.id)
+        t.outbox.update().where(_C.id == v.c.id, condition).values(values).returning(_C.id),
+        {
+            "t_id": [x.id for x in chunk],
+            "t_state": [x.state.value for x in chunk],
+            "t_reason": [x.reason for x in chunk],
+            **{f"t_{n}": [getattr(x, n) for x in chunk] for n in _OPTIONAL},
+        },
     )
     return set(result.scalars().all())
 
