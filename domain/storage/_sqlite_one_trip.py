@@ -14,7 +14,10 @@ order, with the same results and errors, in fewer trips:
 - ``COMMIT`` and ``ROLLBACK`` are not sent when SQLite has no transaction open (the pool rolls
   back every connection it takes back; the sqlite3 module would do nothing then anyway);
 - a statement whose result the caller does not need can be handed to :func:`defer`: it waits
-  and travels with the next statement or the COMMIT.
+  and travels with the next statement or the COMMIT;
+- several statements, and the Python between them, can run in one trip with
+  :func:`run_on_worker`: a function of the sqlite3 connection, run on the thread after what
+  waits.
 
 It relies on two private names of aiosqlite (``Connection._execute``, which runs a function on
 the connection's thread, and ``Connection._conn``, the sqlite3 connection there), as
@@ -29,9 +32,9 @@ import itertools
 import re
 import sqlite3
 from collections import deque
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
@@ -39,19 +42,21 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.util import immutabledict
 from sqlalchemy.util.concurrency import await_
 
-__all__ = ["defer", "one_trip_dbapi", "savepoint"]
+__all__ = ["can_run_on_worker", "defer", "one_trip_dbapi", "run_on_worker", "savepoint"]
 
 _SAVEPOINT_SQL = re.compile(
     r"\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\s+(\S+)\s*", re.IGNORECASE
 )
 _BEGIN_SQL = re.compile(r"\s*BEGIN(\s+(DEFERRED|IMMEDIATE|EXCLUSIVE))?(\s+TRANSACTION)?\s*",
                         re.IGNORECASE)
+T = TypeVar("T")
 _Outcome = tuple[Any, int, int | None, list[Any]]
 _Waiting = str | tuple[str, list[tuple[Any, ...]]]
 """A statement not sent yet: BEGIN or savepoint SQL, or deferred SQL with its rows of values."""
@@ -89,6 +94,19 @@ def _run_on_worker(
             return description, cursor.rowcount, cursor.lastrowid, rows
         finally:
             cursor.close()
+    finally:
+        adapted._in_flight -= 1
+
+
+def _call_on_worker(
+    adapted: _OneTripConnection, prelude: list[_Waiting], fn: Callable[..., T],
+    args: tuple[Any, ...],
+) -> T:
+    """On aiosqlite's thread: the waiting statements, then ``fn(sqlite3 connection, *args)``."""
+    try:
+        sqlite = adapted._connection._conn
+        _send(sqlite, prelude)
+        return fn(sqlite, *args)
     finally:
         adapted._in_flight -= 1
 
@@ -281,6 +299,18 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
         elif not self._idle():
             super().commit()
 
+    async def _call(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        """Run ``fn`` on the thread after what waits, in one trip (see :func:`run_on_worker`)."""
+        connection = self._connection
+        async with self._execute_mutex:
+            if not getattr(connection, "_running", True) or connection._connection is None:
+                raise ValueError("Connection closed")  # as aiosqlite says it
+            prelude, self._waiting = self._waiting, []
+            # Queued without a pause from here on (see _OneTripCursor._run).
+            self._in_flight += 1
+            result: T = await connection._execute(_call_on_worker, self, prelude, fn, args)
+        return result
+
     def _end(self, waiting: list[_Waiting], *, commit: bool) -> None:
         try:
             await_(self._send_and_end(waiting, commit))
@@ -344,6 +374,48 @@ async def defer(
     if not conn.in_transaction():
         await conn.begin()  # so that SQLAlchemy commits or rolls back what waits
     adapted._waiting.append((sql, values))
+
+
+def can_run_on_worker(conn: AsyncConnection) -> bool:
+    """True when ``conn`` runs on the one-trip adapter, so :func:`run_on_worker` serves (SQLite
+    through aiosqlite; not PostgreSQL, nor SQLAlchemy's stock adapter)."""
+    return _one_trip_connection(conn) is not None
+
+
+async def run_on_worker(conn: AsyncConnection, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(sqlite3_connection, *args)`` on aiosqlite's thread, in ``conn``'s transaction, in one
+    trip with everything that waits (BEGIN, savepoints, deferred writes, sent first, in order).
+
+    For a step of several statements with Python between them (read, decide, write): they
+    cost one wake-up of the thread instead of one each. ``fn`` runs on that thread: it may use
+    the sqlite3 connection it is given (not its transaction control: no BEGIN, COMMIT or
+    savepoint of its own) and plain Python, nothing of the event loop's or of ``conn``'s; it
+    converts values itself, as SQLAlchemy would (the column types' bind and result processors).
+    What it writes is part of the transaction: committed with it, or undone by a rollback (of
+    the transaction, or to a savepoint taken before).
+
+    Returns:
+        what ``fn`` returns.
+
+    Raises:
+        sqlalchemy.exc.DBAPIError: a database error, as SQLAlchemy raises it for a statement
+            (``IntegrityError``, ``OperationalError``...), wrapping the sqlite3 error.
+        TypeError: ``conn`` does not run on the one-trip adapter (see :func:`can_run_on_worker`).
+        Exception: whatever else ``fn`` raises, as it is.
+    """
+    adapted = _one_trip_connection(conn)
+    if adapted is None:
+        raise TypeError("run_on_worker needs a SQLite connection on the one-trip adapter")
+    if not conn.in_transaction():
+        await conn.begin()  # so that SQLAlchemy commits or rolls back what fn writes
+    try:
+        return await adapted._call(fn, args)
+    except sqlite3.Error as error:
+        sync = conn.sync_connection
+        raise DBAPIError.instance(
+            None, None, error, sqlite3.Error, dialect=conn.dialect,
+            hide_parameters=sync is not None and sync.engine.hide_parameters,
+        ) from error
 
 
 def _compiled(

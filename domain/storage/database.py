@@ -7,10 +7,10 @@ aiosqlite's thread.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -20,9 +20,17 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import UpdateBase
 
-from domain.storage._sqlite_one_trip import defer, one_trip_dbapi, savepoint
+from domain.storage._sqlite_one_trip import (
+    can_run_on_worker,
+    defer,
+    one_trip_dbapi,
+    run_on_worker,
+    savepoint,
+)
 
 __all__ = ["Database", "begin_writing", "configure_sqlite_engine", "sqlite_url"]
+
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -144,6 +152,24 @@ class Database:
             rows: the values of its parameters by name, all with the same names.
         """
         await defer(conn, statement, rows)
+
+    @staticmethod
+    def can_run_on_worker(conn: AsyncConnection) -> bool:
+        """True when :meth:`run_on_worker` serves on ``conn`` (SQLite through aiosqlite)."""
+        return can_run_on_worker(conn)
+
+    async def run_on_worker(
+        self, conn: AsyncConnection, fn: Callable[..., T], *args: Any
+    ) -> T:
+        """``fn(sqlite3_connection, *args)`` on aiosqlite's thread, in ``conn``'s transaction,
+        in one trip with what waits to be sent (BEGIN, savepoints, deferred writes go first).
+
+        Several statements and the Python between them for one wake-up of the thread. ``fn``
+        runs on that thread (plain Python and the sqlite3 connection, no transaction control
+        of its own); a database error it raises comes as SQLAlchemy's (``IntegrityError``...).
+        SQLite only: see :meth:`can_run_on_worker`.
+        """
+        return await run_on_worker(conn, fn, *args)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -89,10 +89,14 @@ class GroupCommit(Generic[U, R]):
                     self._fail_queued(exc)
                     continue
                 try:
+                    first = True  # this connection's first batch sets it up as a writer's
                     while self._queue:
                         batch = self._next_batch()
-                        if batch and not await self._commit(conn, batch):
+                        if not batch:
+                            continue
+                        if not await self._commit(conn, batch, first=first):
                             break  # the batch failed: go on with a fresh connection
+                        first = False
                 finally:
                     with contextlib.suppress(Exception):
                         await conn.close()
@@ -119,12 +123,19 @@ class GroupCommit(Generic[U, R]):
                 future.set_exception(exc)
 
     async def _commit(
-        self, conn: AsyncConnection, batch: list[tuple[U, asyncio.Future[R]]]
+        self, conn: AsyncConnection, batch: list[tuple[U, asyncio.Future[R]]], *, first: bool
     ) -> bool:
-        """Run and commit one batch, then answer its callers; False when the batch failed."""
+        """Run and commit one batch, then answer its callers; False when the batch failed.
+
+        ``first``: the connection's first batch. ``begin_writing`` makes the connection's
+        transactions writers' (``BEGIN IMMEDIATE``) from then on, so later batches only begin.
+        """
         self.batches += 1
         try:
-            await begin_writing(conn)
+            if first:
+                await begin_writing(conn)
+            else:
+                await conn.begin()
             outcomes = await self.run(conn, [unit for unit, _ in batch])
             await conn.commit()
         except BaseException as exc:  # the whole batch failed: nothing of it is committed

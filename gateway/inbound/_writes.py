@@ -2,10 +2,12 @@
 whatever the batch's size: one read of the threads, one of the senders' patients (plus two to
 load them when there are any), one insert of the new threads, one of the messages and one
 update of the existing threads. Statements are built once, with bound parameters, so that each
-execution finds them in SQLAlchemy's compiled cache. On SQLite that is two trips to the
-database's thread: the two reads go as one statement, the threads' insert travels with the
-messages' and the update with the next statement or the COMMIT (``Database.defer``); and the
-reads and the messages' insert run on the DBAPI cursor (see the end of this module).
+execution finds them in SQLAlchemy's compiled cache. On SQLite the two reads go as one
+statement and run, with the inserts, on the DBAPI cursor; the update travels with the next
+statement or the COMMIT (``Database.defer``). In the group commit's (locked) transactions the
+read, the loading of the senders' patients and the inserts are one trip to the database's
+thread (see the end of this module); otherwise two or more, the threads' insert travelling
+with the messages'.
 
 Inserts are ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` on both databases: a message
 whose provider id is stored already comes back missing, which marks it a duplicate (the
@@ -24,12 +26,13 @@ from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from channels.envelope import Envelope
 from domain.model import (
     MAX_BODY,
+    ContactPoint,
     Conversation,
     Message,
     MessageDirection,
@@ -147,6 +150,8 @@ async def store_batch(
     """
     keys = {a.thread_key for a in batch}
     pairs = {(a.thread_key[0], a.envelope.from_address) for a in batch}
+    if locked and _is_sqlite(conn) and db.can_run_on_worker(conn):  # one trip (end of module)
+        return await _store_on_worker(db, conn, batch, keys, pairs)
     if _is_sqlite(conn):  # both reads in one statement: one trip to the database's thread
         threads, sender_ids = await _threads_and_senders(conn, keys, pairs)
     else:
@@ -166,6 +171,28 @@ async def store_batch(
         threads |= {k: c for k, c in fresh.items() if c.id in created}
     messages = [_message(a, threads[a.thread_key]) for a in batch]
     inserted = await _insert_returning(conn, t.messages, _MESSAGE_KEY, messages)
+    return await _answer(db, conn, batch, _Written(threads, created, messages, inserted),
+                         patients)
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """What the inserts did: the batch's threads by key (found or new), the ids of the threads
+    created, the batch's messages in order and the ids of those inserted (not duplicates)."""
+
+    threads: dict[ThreadKey, Conversation]
+    created: set[str]
+    messages: list[Message]
+    inserted: set[str]
+
+
+async def _answer(
+    db: Database, conn: AsyncConnection, batch: Sequence[Arrival], written: _Written,
+    patients: dict[tuple[str, str], tuple[Patient, ...]],
+) -> list[Stored | None]:
+    """Each arrival's outcome; the existing threads' last message time is updated (deferred)."""
+    threads, created = written.threads, written.created
+    inserted, messages = written.inserted, written.messages
     out: list[Stored | None] = []
     touched: list[dict[str, Any]] = []
     opened: set[str] = set()  # threads whose first message is in this batch
@@ -240,6 +267,12 @@ async def _patients(
     if not ids:
         return {}
     loaded = await PatientRepository(conn).get_many({i for group in ids.values() for i in group})
+    return _by_sender(ids, loaded)
+
+
+def _by_sender(
+    ids: SenderIds, loaded: Mapping[str, Patient]
+) -> dict[tuple[str, str], tuple[Patient, ...]]:
     return {
         pair: tuple(sorted((loaded[i] for i in group if i in loaded),
                            key=lambda p: (p.placeholder, p.last_name, p.first_name)))
@@ -292,18 +325,7 @@ async def _insert_returning(
     """Insert ``rows`` (model dataclasses) skipping those whose ``key`` exists; the ids of the
     rows inserted."""
     if _is_sqlite(conn):
-        rows = list(rows)
-        sql, names, processors = _insert_sql(conn, table, key, len(rows), type(rows[0]))
-        params: list[Any] = []
-        for row in rows:
-            for name, process in zip(names, processors, strict=True):
-                value = getattr(row, name)
-                if type(value) not in _AS_IS:
-                    if isinstance(value, Enum):
-                        value = value.value
-                    elif isinstance(value, tuple | frozenset):
-                        value = list(value)
-                params.append(value if process is None else process(value))
+        sql, params = _raw_insert(conn.dialect, table, key, list(rows))
         return {row[0] for row in await _raw_rows(conn, sql, params)}
     values = [_values(row) for row in rows]
     statement = _insert_ignoring(conn, table, key)
@@ -412,12 +434,26 @@ async def _threads_and_senders(
     which rows are which): the threads of ``keys`` and the patients of ``pairs``' senders."""
     if not keys:
         return {}, {}
+    sql, params = _read_statement(conn, keys, pairs)
+    rows = await _raw_rows(conn, sql, params)
+    return _read_rows(rows, keys, pairs, _thread_results(conn))
+
+
+def _read_statement(
+    conn: AsyncConnection, keys: set[ThreadKey], pairs: set[tuple[str, str]]
+) -> tuple[str, list[Any]]:
+    """The SQL and parameters of :func:`_threads_and_senders` (``keys`` not empty)."""
     columns = [sorted({k[i] for k in keys}) for i in range(4)]
     orgs, addresses = sorted({p[0] for p in pairs}), sorted({p[1] for p in pairs})
     sql = _threads_and_senders_sql(conn, columns, len(orgs), len(addresses))
-    params = [value for column in columns for value in column] + orgs + addresses
-    rows = await _raw_rows(conn, sql, params)
-    processors = _thread_results(conn)
+    return sql, [value for column in columns for value in column] + orgs + addresses
+
+
+def _read_rows(
+    rows: Sequence[Sequence[Any]], keys: set[ThreadKey], pairs: set[tuple[str, str]],
+    processors: list[Any],
+) -> tuple[dict[ThreadKey, Conversation], SenderIds]:
+    """The threads and the senders' patients' ids in the rows of :func:`_read_statement`."""
     threads = [dict(zip(_THREAD_COLUMNS, _convert(row[1:], processors), strict=True))
                for row in rows if row[0] == 0]
     senders = [row[1:4] for row in rows if row[0] == 1]
@@ -455,12 +491,16 @@ def _threads_and_senders_sql(
 
 def _thread_results(conn: AsyncConnection) -> list[Any]:
     """The result processors of the conversations' columns (None: the value as it comes)."""
-    found = _SHAPES.get(("thread_results",))
+    return _results(conn.dialect, t.conversations)
+
+
+def _results(dialect: Dialect, table: sa.Table) -> list[Any]:
+    """The result processors of ``table``'s columns (None: the value as it comes)."""
+    found = _SHAPES.get(("results", table.name))
     if found is None:
-        dialect = conn.dialect
-        found = _SHAPES[("thread_results",)] = [
+        found = _SHAPES[("results", table.name)] = [
             column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in t.conversations.c
+            for column in table.c
         ]
     return list(found)
 
@@ -470,16 +510,37 @@ def _convert(row: Sequence[Any], processors: list[Any]) -> list[Any]:
             for value, process in zip(row, processors, strict=True)]
 
 
+def _raw_insert(
+    dialect: Dialect, table: sa.Table, key: list[str], rows: Sequence[Any], *,
+    returning: bool = True,
+) -> tuple[str, list[Any]]:
+    """The SQL and parameters of :func:`_insert_sql` for ``rows`` (model dataclasses, at least
+    one), each value as SQLAlchemy would bind it."""
+    sql, names, processors = _insert_sql(dialect, table, key, len(rows), type(rows[0]),
+                                         returning=returning)
+    params: list[Any] = []
+    for row in rows:
+        for name, process in zip(names, processors, strict=True):
+            value = getattr(row, name)
+            if type(value) not in _AS_IS:
+                if isinstance(value, Enum):
+                    value = value.value
+                elif isinstance(value, tuple | frozenset):
+                    value = list(value)
+            params.append(value if process is None else process(value))
+    return sql, params
+
+
 def _insert_sql(
-    conn: AsyncConnection, table: sa.Table, key: list[str], rows: int, model: type
+    dialect: Dialect, table: sa.Table, key: list[str], rows: int, model: type, *,
+    returning: bool = True,
 ) -> tuple[str, tuple[str, ...], list[Any]]:
-    """``INSERT INTO table (...) VALUES (...), ... ON CONFLICT (key) DO NOTHING RETURNING id``
+    """``INSERT INTO table (...) VALUES (...), ... ON CONFLICT (key) DO NOTHING [RETURNING id]``
     for ``rows`` rows of ``model`` (a dataclass whose fields are columns): its SQL, the
     columns in the order of one row's values, and their bind processors."""
-    shape = ("insert", table.name, rows, model)
+    shape = ("insert", table.name, rows, model, returning)
     found = _SHAPES.get(shape)
     if found is None:
-        dialect = conn.dialect
         q = dialect.identifier_preparer.quote
         fields = {f.name for f in dataclasses.fields(model)}
         columns = [c for c in table.c if c.name in fields]
@@ -489,6 +550,103 @@ def _insert_sql(
         found = _SHAPES[shape] = (
             f"INSERT INTO {q(table.name)} ({', '.join(map(q, names))}) "
             f"VALUES {', '.join([one] * rows)} "
-            f"ON CONFLICT ({', '.join(map(q, key))}) DO NOTHING RETURNING {q('id')}",
+            f"ON CONFLICT ({', '.join(map(q, key))}) DO NOTHING"
+            + (f" RETURNING {q('id')}" if returning else ""),
             names, processors)
     return found
+
+
+# -- SQLite, locked: the read and the inserts in one trip -------------------------------------
+#
+# In the group commit's transactions (locked from their BEGIN IMMEDIATE) the read, the choice
+# of new threads and messages, and the inserts run as one function on aiosqlite's thread
+# (``Database.run_on_worker``): one wake-up of that thread for the whole storing step instead
+# of one per statement. The senders' patients, when there are any, are loaded there too,
+# between the read and the inserts (they decide a new thread's patient), by the statements of
+# ``PatientRepository.get_many``. The Python run there is plain (no event loop, no
+# SQLAlchemy connection); the values stored and read are those of the path above
+# (tests/gateway/inbound/test_sqlite_raw_writes.py compares them).
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What the worker's functions need, prepared on the event loop."""
+
+    batch: Sequence[Arrival]
+    keys: set[ThreadKey]
+    pairs: set[tuple[str, str]]
+    read: tuple[str, list[Any]]
+    thread_results: list[Any]
+    dialect: Dialect
+    patient_results: list[Any]
+    contact_results: list[Any]
+
+
+async def _store_on_worker(
+    db: Database, conn: AsyncConnection, batch: Sequence[Arrival], keys: set[ThreadKey],
+    pairs: set[tuple[str, str]],
+) -> list[Stored | None]:
+    dialect = conn.dialect
+    plan = _Plan(batch, keys, pairs, _read_statement(conn, keys, pairs), _thread_results(conn),
+                 dialect, _results(dialect, t.patients), _results(dialect, t.contact_points))
+    written, patients = await db.run_on_worker(conn, _store_here, plan)
+    return await _answer(db, conn, batch, written, patients)
+
+
+def _fetch(sqlite: Any, sql: str, params: Sequence[Any]) -> list[Any]:
+    cursor = sqlite.execute(sql, tuple(params))
+    try:
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _store_here(
+    sqlite: Any, plan: _Plan
+) -> tuple[_Written, dict[tuple[str, str], tuple[Patient, ...]]]:
+    """On aiosqlite's thread: the read, the senders' patients, the inserts."""
+    threads, sender_ids = _read_rows(_fetch(sqlite, *plan.read), plan.keys, plan.pairs,
+                                     plan.thread_results)
+    patients = {}
+    if sender_ids:
+        patients = _by_sender(sender_ids, _patients_here(sqlite, plan, sender_ids))
+    return _insert_here(sqlite, plan, threads, patients), patients
+
+
+def _patients_here(sqlite: Any, plan: _Plan, ids: SenderIds) -> dict[str, Patient]:
+    """``PatientRepository.get_many`` on the thread: the patients, then their contacts in
+    order of position."""
+    wanted = list({i for group in ids.values() for i in group})
+    q = plan.dialect.identifier_preparer.quote
+    columns = [c.name for c in t.patients.c]
+    rows = [dict(zip(columns, _convert(row, plan.patient_results), strict=True))
+            for row in _fetch(sqlite, f"SELECT {', '.join(map(q, columns))} FROM patients "
+                                      f"WHERE {q('id')} IN ({_marks(len(wanted))})", wanted)]
+    if not rows:
+        return {}
+    found = [row["id"] for row in rows]
+    contact_columns = [c.name for c in t.contact_points.c]
+    contacts: dict[str, list[ContactPoint]] = defaultdict(list)
+    for row in _fetch(sqlite, f"SELECT {', '.join(map(q, contact_columns))} FROM contact_points "
+                              f"WHERE {q('patient_id')} IN ({_marks(len(found))}) "
+                              f"ORDER BY {q('position')}", found):
+        contact = dict(zip(contact_columns, _convert(row, plan.contact_results), strict=True))
+        contacts[contact["patient_id"]].append(from_row(ContactPoint, contact))
+    return {r["id"]: from_row(Patient, r, contacts=tuple(contacts[r["id"]])) for r in rows}
+
+
+def _insert_here(
+    sqlite: Any, plan: _Plan, threads: dict[ThreadKey, Conversation],
+    patients: dict[tuple[str, str], tuple[Patient, ...]],
+) -> _Written:
+    """On aiosqlite's thread: insert the new threads (without checking: the transaction holds
+    the write lock since before the read) and the messages."""
+    fresh = _new_threads(plan.batch, threads, patients)
+    if fresh:
+        _fetch(sqlite, *_raw_insert(plan.dialect, t.conversations, _THREAD_KEY,
+                                    list(fresh.values()), returning=False))
+        threads = threads | fresh
+    messages = [_message(a, threads[a.thread_key]) for a in plan.batch]
+    rows = _fetch(sqlite, *_raw_insert(plan.dialect, t.messages, _MESSAGE_KEY, messages))
+    return _Written(threads, {thread.id for thread in fresh.values()}, messages,
+                    {row[0] for row in rows})

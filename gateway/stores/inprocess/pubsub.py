@@ -23,8 +23,11 @@ class InProcessPubSub:
 
     async def publish(self, channel: str, message: JsonObject) -> None:
         """Deliver ``message``; see :meth:`PubSub.publish`."""
-        payload = encode_message(message)
-        for subscription in tuple(self._channels.get(channel, ())):
+        subscriptions = self._channels.get(channel)
+        if not subscriptions and _surely_json(message):
+            return  # nobody listens, and encoding could not fail: nothing to do
+        payload = encode_message(message)  # raises for what would not cross processes
+        for subscription in tuple(subscriptions or ()):
             copy = decode_message(payload)
             assert copy is not None  # we encoded a dict
             subscription.deliver(copy)
@@ -55,3 +58,20 @@ class InProcessPubSub:
             subscriptions.discard(subscription)
             if not subscriptions:
                 del self._channels[subscription.channel]
+
+
+def _surely_json(message: object) -> bool:
+    """True when ``encode_message(message)`` cannot fail: a dict of ASCII text keys whose values
+    are ASCII text, booleans or None (an event such as the inbound pipeline's). Anything else is
+    encoded even when nobody listens, so that what fails over Redis fails here too."""
+    if type(message) is not dict:
+        return False
+    for key, value in message.items():
+        if type(key) is not str or not key.isascii():
+            return False
+        if type(value) is str:
+            if not value.isascii():  # a lone surrogate would not encode as UTF-8
+                return False
+        elif value is not None and type(value) is not bool:
+            return False
+    return True

@@ -1,11 +1,14 @@
 """Fixtures of the inbound pipeline's tests: a migrated SQLite database with the test clinic,
-and in-process stores. A module may override ``db`` (PostgreSQL, a bare SQLite file)."""
+and in-process stores. A module may override ``db`` (PostgreSQL, a bare SQLite file). ``trips``
+counts the trips to aiosqlite's thread."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
+import aiosqlite
 import pytest
 
 from domain.storage.database import Database
@@ -32,3 +35,23 @@ async def stores() -> AsyncIterator[Stores]:
 @pytest.fixture
 async def clinic(db: Database) -> Clinic:
     return await seed_clinic(db)
+
+
+class Trips:
+    """Counts calls that go to aiosqlite's thread."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[Trips]:
+    counter = Trips()
+    original: Any = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        counter.count += 1
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    yield counter

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
 import pytest
 import sqlalchemy as sa
 from prometheus_client import CollectorRegistry
@@ -29,6 +28,7 @@ from gateway.inbound.pipeline import InboundPipeline
 from gateway.inbound.responder import InboundContext
 from gateway.metrics import Metrics
 from gateway.stores.factory import Stores, build_stores
+from tests.gateway.inbound.conftest import Trips
 from tests.gateway.webhooks.appkit import (
     INBOUND_DOMAIN,
     SMS_NUMBER,
@@ -101,20 +101,12 @@ async def test_messages_arriving_together_share_transactions_and_keep_their_answ
                 result.message_id]
 
 
-async def test_a_batch_costs_four_trips_to_the_database_whatever_its_size(
-    db: Database, stores: Stores, clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+async def test_a_batch_costs_two_trips_to_the_database_whatever_its_size(
+    db: Database, stores: Stores, clinic: Clinic, trips: Trips
 ) -> None:
-    trips = 0
-    original: Any = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        nonlocal trips
-        trips += 1
-        return await original(self, fn, *args, **kwargs)
-
     pipeline = pipeline_for(db, stores, RecordingResponder(answers=["ok"]))
     await pipeline.receive(sms("warm-up", "SM" + "0" * 32, sender(9999)))  # caches our number
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    trips.count = 0
     first = await asyncio.gather(  # new threads
         *(pipeline.receive(sms("a", f"SM{i:032x}", sender(i))) for i in range(1, 25)))
     again = await asyncio.gather(  # the same threads again
@@ -122,8 +114,9 @@ async def test_a_batch_costs_four_trips_to_the_database_whatever_its_size(
     assert all(r.replies == ["ok"] for r in first + again)
     assert pipeline._group is not None
     batches = pipeline._group.batches - 1
-    # Per batch: BEGIN + threads, senders, threads + messages, touches + COMMIT.
-    assert trips <= 4 * batches < 48
+    # Per batch: BEGIN + the read + threads + messages (Database.run_on_worker), then the
+    # touches + COMMIT.
+    assert trips.count == 2 * batches < 48
 
 
 async def test_one_failing_responder_costs_only_its_own_writes(
@@ -283,3 +276,21 @@ async def test_a_failed_batch_fails_each_of_its_callers_and_commits_nothing(
     async with db.read() as conn:
         ids = (await conn.execute(sa.select(t.organizations.c.id))).scalars().all()
     assert ids == ["o4"]  # the failed batch's row was rolled back
+
+
+async def test_every_batch_on_one_connection_begins_immediate(db: Database) -> None:
+    begun: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("BEGIN"):
+            begun.append(statement)
+
+    async def run(conn: AsyncConnection, units: Sequence[int]) -> list[int | Exception]:
+        await conn.execute(sa.select(t.organizations.c.id))
+        return list(units)
+
+    writer: GroupCommit[int, int] = GroupCommit(db, run, max_batch=1)
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    assert await asyncio.gather(*(writer.submit(i) for i in range(3))) == [0, 1, 2]
+    assert writer.batches == 3
+    assert begun == ["BEGIN IMMEDIATE"] * 3  # the later batches too (one drain, one connection)

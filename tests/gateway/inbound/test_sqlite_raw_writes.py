@@ -19,6 +19,7 @@ from domain.storage.database import Database, begin_writing
 from gateway.inbound import _writes
 from gateway.inbound._writes import Arrival, store_batch
 from gateway.inbound.addresses import Target
+from tests.gateway.inbound.conftest import Trips
 from tests.gateway.webhooks.appkit import (
     PATIENT_PHONE,
     SMS_NUMBER,
@@ -113,5 +114,44 @@ async def test_a_refused_row_raises_sqlalchemys_error(tmp_path: Path) -> None:
         with pytest.raises(sa.exc.IntegrityError):
             async with db.transaction() as conn:
                 await store_batch(db, conn, [arrival], locked=False)
+    finally:
+        await db.dispose()
+
+
+async def test_a_locked_batch_is_one_trip_and_the_commit_another(
+    tmp_path: Path, trips: Trips
+) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'trips.db'}")
+    await db.upgrade()
+    await ensure_channel_tables(db)
+    try:
+        clinic = await seed_clinic(db)
+        target = Target(clinic.org)
+
+        async def batch(*envelopes: Envelope) -> tuple[int, list[Any]]:
+            async with db.engine.connect() as conn:  # as the group commit runs a batch
+                await conn.execute(sa.select(1))  # connecting may trip; count from here
+                await conn.commit()
+                trips.count = 0
+                await begin_writing(conn)
+                stored = await store_batch(db, conn, [Arrival(e, target, NOW) for e in envelopes],
+                                           locked=True)
+                at_store = trips.count
+                await conn.commit()
+            assert trips.count == at_store + 1  # the COMMIT (and what waits for it)
+            return at_store, stored
+
+        strangers = [envelope(f"SM{i}", f"+1212555{i:04d}", "hi") for i in range(16)]
+        at_store, stored = await batch(*strangers)
+        assert at_store == 1  # read, new threads and messages: one trip
+        assert all(s is not None and s.created for s in stored)
+        at_store, stored = await batch(envelope("SM1", "+12125550001", "dup"),
+                                       envelope("SM99", "+12125550002", "existing thread"))
+        assert at_store == 1
+        assert stored[0] is None and stored[1] is not None and not stored[1].created
+        # A patient's text: the patient and their contacts are loaded in the same trip.
+        at_store, stored = await batch(envelope("SM100", PATIENT_PHONE, "from the patient"))
+        assert stored[0] is not None and stored[0].patients == (clinic.patient,)
+        assert at_store == 1
     finally:
         await db.dispose()

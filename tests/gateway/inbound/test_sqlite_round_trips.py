@@ -4,46 +4,27 @@ aiosqlite's thread. (It lives here because the pipeline's benchmark is what it i
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from domain.storage._sqlite_one_trip import run_on_worker
 from domain.storage.database import Database, begin_writing, configure_sqlite_engine
 from domain.storage.types import UTCDateTime
+from tests.gateway.inbound.conftest import Trips
 
 ITEMS = sa.Table(
     "items", sa.MetaData(),
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("value", sa.Integer, nullable=False, unique=True),
 )
-
-
-class Trips:
-    """Counts calls that go to aiosqlite's thread."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-
-@pytest.fixture
-def trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[Trips]:
-    counter = Trips()
-    original: Any = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        counter.count += 1
-        return await original(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
-    yield counter
 
 
 async def fresh(path: Path) -> Database:
@@ -360,3 +341,96 @@ async def test_any_sequence_of_transaction_steps_ends_as_with_the_stock_adapter(
         expected = await replay(conn, None, ops)
     async with ours.engine.connect() as conn:
         assert await replay(conn, ours, ops) == expected
+
+
+# -- run_on_worker: several statements and the Python between them in one trip ------------
+
+
+def _insert_all(sqlite: Any, first: int, count: int) -> list[int]:
+    """On the thread: what is stored, then ``count`` values from ``first`` inserted."""
+    seen = [row[0] for row in sqlite.execute("SELECT value FROM items ORDER BY value")]
+    for value in range(first, first + count):
+        sqlite.execute("INSERT INTO items (value) VALUES (?)", (value,)).close()
+    return seen
+
+
+def _insert_then_fail(sqlite: Any, value: int) -> None:
+    sqlite.execute("INSERT INTO items (value) VALUES (?)", (value,)).close()
+    raise RuntimeError("the step failed after writing")
+
+
+async def test_run_on_worker_sends_what_waits_first_in_the_same_trip(
+    db: Database, trips: Trips
+) -> None:
+    async with db.engine.connect() as conn:
+        assert db.can_run_on_worker(conn)
+        await begin_writing(conn)
+        trips.count = 0
+        await db.defer(conn, ITEMS.insert(), [{"value": 1}, {"value": 2}])
+        async with db.savepoint(conn):
+            await db.defer(conn, ITEMS.insert(), [{"value": 3}])
+            assert trips.count == 0  # BEGIN, SAVEPOINT and the deferred writes wait
+            seen = await db.run_on_worker(conn, _insert_all, 10, 3)
+            assert trips.count == 1
+        assert seen == [1, 2, 3]  # the deferred writes went first, in order
+        assert await values(conn) == [1, 2, 3, 10, 11, 12]
+        await conn.commit()
+    async with db.read() as conn:
+        assert await values(conn) == [1, 2, 3, 10, 11, 12]
+
+
+async def test_an_error_in_fn_is_undone_with_the_transaction(db: Database) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(ITEMS.insert().values(value=1))
+    with pytest.raises(RuntimeError, match="after writing"):
+        async with db.transaction() as conn:
+            await conn.execute(ITEMS.insert().values(value=2))
+            await db.defer(conn, ITEMS.insert(), [{"value": 3}])
+            await db.run_on_worker(conn, _insert_then_fail, 4)
+    async with db.read() as conn:
+        assert await values(conn) == [1]  # neither 2, the deferred 3, nor fn's 4
+
+
+async def test_an_error_in_fn_inside_a_savepoint_undoes_that_block_only(db: Database) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(ITEMS.insert().values(value=1))
+        with pytest.raises(RuntimeError):
+            async with db.savepoint(conn):
+                await db.defer(conn, ITEMS.insert(), [{"value": 2}])
+                await db.run_on_worker(conn, _insert_then_fail, 3)
+        await db.run_on_worker(conn, _insert_all, 4, 1)
+    async with db.read() as conn:
+        assert await values(conn) == [1, 4]
+
+
+async def test_a_database_error_in_fn_comes_as_sqlalchemys(db: Database, trips: Trips) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(ITEMS.insert().values(value=1))
+        trips.count = 0
+        with pytest.raises(sa.exc.IntegrityError) as raised:
+            await db.run_on_worker(conn, _insert_all, 1, 1)
+        assert type(raised.value.orig).__name__ == "IntegrityError"
+        assert trips.count == 1
+        await conn.execute(ITEMS.insert().values(value=2))  # the transaction goes on
+    async with db.read() as conn:
+        assert await values(conn) == [1, 2]
+
+
+async def test_run_on_worker_begins_the_transaction_it_writes_in(db: Database) -> None:
+    async with db.engine.connect() as conn:
+        await db.run_on_worker(conn, _insert_all, 1, 1)
+        assert conn.in_transaction()
+        await conn.rollback()
+    async with db.read() as conn:
+        assert await values(conn) == []
+
+
+async def test_run_on_worker_needs_the_one_trip_adapter(tmp_path: Path) -> None:
+    engine = await stock_engine(tmp_path / "stock.db")
+    try:
+        async with engine.connect() as conn:
+            assert not Database.can_run_on_worker(conn)
+            with pytest.raises(TypeError):
+                await run_on_worker(conn, _insert_all, 1, 1)
+    finally:
+        await engine.dispose()

@@ -6,13 +6,17 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gateway.stores import LockTimeout, Stores, build_stores
+from gateway.stores._json_message import encode_message
 from gateway.stores.inprocess import (
     InProcessConversationLock,
     InProcessIdempotencyStore,
     InProcessRateLimiter,
 )
+from gateway.stores.inprocess.pubsub import InProcessPubSub, _surely_json
 from tests.gateway.stores.stores_contract import (
     IdempotencyContract,
     LockContract,
@@ -125,3 +129,42 @@ async def test_rate_limiter_forgets_refilled_buckets() -> None:
     assert await limiter.try_acquire("x", rate=1, burst=1)
     assert limiter.bucket_count == 2  # "busy" and "x"
     assert not await limiter.try_acquire("busy", rate=1, burst=1)
+
+
+# -- publishing with nobody listening skips the encoding, never its refusals ----------------
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@given(message=st.dictionaries(st.text() | st.integers() | st.none(), _json_values, max_size=4))
+def test_a_message_taken_as_surely_json_always_encodes(message: dict[object, object]) -> None:
+    if _surely_json(message):
+        encode_message(message)  # type: ignore[arg-type]  # must not raise
+
+
+@pytest.mark.parametrize("message", [
+    {"when": object()}, {"score": float("nan")}, {"text": "\ud800"}, {"\ud800": "key"},
+    {"big": 10 ** 5000}, {"nested": {"x": float("inf")}},
+])
+async def test_nobody_listening_still_refuses_what_would_not_cross_processes(
+    message: dict[str, object],
+) -> None:
+    pubsub = InProcessPubSub()
+    with pytest.raises((TypeError, ValueError)):  # as encode_message refuses it
+        encode_message(message)
+    with pytest.raises((TypeError, ValueError)):
+        await pubsub.publish("nobody", message)
+
+
+async def test_nobody_listening_takes_plain_events_without_error() -> None:
+    pubsub = InProcessPubSub()
+    event = {"type": "message", "conversation_id": "C1", "unread": True, "message_id": None}
+    assert _surely_json(event)
+    await pubsub.publish("nobody", event)
+    async with pubsub.subscribe("somebody") as messages:
+        await pubsub.publish("somebody", event)
+        assert await asyncio.wait_for(anext(messages), 1) == event
