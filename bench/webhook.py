@@ -9,7 +9,8 @@ document. Each server runs in its own process; an aiohttp client drives them
 - at full speed (a fixed number of concurrent requests): throughput.
 
 Usage: ``python bench/webhook.py [--rate 200] [--seconds 5] [--concurrency 16] [--runs 3]
-[--database-url postgresql+asyncpg://127.0.0.1:5432/test] [--uvloop] [--no-gc-freeze]``.
+[--database-url postgresql+asyncpg://127.0.0.1:5432/test] [--loop auto|asyncio|uvloop]
+[--no-gc-freeze]``.
 
 Prints the throughput ratio (target >= 0.5) and p99 at the fixed rate (target <= 50 ms) for
 each run, then the best and the median of the runs, with the machine's load average: the
@@ -17,11 +18,13 @@ figures move with whatever else the machine is doing, so run it several times; t
 CPU time per request at full speed (all threads, from /proc) moves much less, and compares
 versions on a busy machine. With ``--database-url`` Careline stores in a fresh database
 created on that server (and dropped afterwards) instead of a temporary SQLite file.
-``--uvloop`` runs both servers on uvloop when it is installed (it is optional; Careline does
-not depend on it). Both servers freeze what start-up made out of later garbage collections,
-as ``careline serve`` does (``gateway.app.freeze_startup_objects``): without it a full
-collection of a process that has imported all of Careline stops the event loop for tens of
-milliseconds, most of the p99 at 200 requests/s. ``--no-gc-freeze`` measures without it.
+Both servers run on the event loop ``careline serve`` runs on (``gateway.event_loop``:
+uvloop when installed, which it is with Careline's dependencies); ``--loop asyncio`` puts both
+on asyncio's own loop instead. The load generator stays on asyncio's loop. Both servers
+freeze what start-up made out of later garbage collections, as ``careline serve`` does
+(``gateway.app.freeze_startup_objects``): without it a full collection of a process that has
+imported all of Careline stops the event loop for tens of milliseconds, most of the p99 at
+200 requests/s. ``--no-gc-freeze`` measures without it.
 Each message comes from its own sender so that only the idempotency key, not the lock of one
 conversation, is shared.
 """
@@ -113,16 +116,13 @@ def careline_app(data_dir: str, database_url: str | None = None) -> web.Applicat
     return create_app(settings, migrate=True, features=[setup_channels, prepare])
 
 
-def serve(kind: str, port: int, database_url: str | None, use_uvloop: bool,
-          gc_freeze: bool) -> None:
+def serve(kind: str, port: int, database_url: str | None, gc_freeze: bool) -> None:
     import logging
 
-    logging.disable(logging.WARNING)
-    loop = None
-    if use_uvloop:
-        import uvloop
+    from gateway import event_loop
 
-        loop = uvloop.new_event_loop()
+    logging.disable(logging.WARNING)
+    loop = event_loop.new_event_loop()  # the choice arrives in CARELINE_EVENT_LOOP
     with tempfile.TemporaryDirectory() as data_dir:
         app = bare_app() if kind == "bare" else careline_app(data_dir, database_url)
         if gc_freeze:  # the last start-up step, as in ``careline serve``
@@ -265,12 +265,10 @@ async def measure_server(kind: str, args: argparse.Namespace, database_url: str 
     command = [sys.executable, __file__, "--serve", kind, "--port", str(port)]
     if database_url:
         command += ["--database-url", database_url]
-    if args.uvloop:
-        command.append("--uvloop")
     if not args.gc_freeze:
         command.append("--no-gc-freeze")
     process = await asyncio.create_subprocess_exec(
-        *command, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        *command, env=dict(os.environ, PYTHONPATH=str(ROOT), CARELINE_EVENT_LOOP=args.loop))
     try:
         await wait_for(port, process)
         url = f"http://127.0.0.1:{port}/webhooks/twilio/sms"
@@ -326,7 +324,9 @@ async def one_run(args: argparse.Namespace) -> tuple[float, float]:
 
 async def main(args: argparse.Namespace) -> int:
     database = "PostgreSQL" if args.database_url else "SQLite"
-    loop = "uvloop" if args.uvloop else "asyncio"
+    from gateway import event_loop
+
+    loop = event_loop.loop_factory(args.loop).__module__.split(".")[0]
     frozen = "" if args.gc_freeze else ", no gc.freeze()"
     print(f"inbound SMS webhook vs bare aiohttp TwiML handler ({database}, {loop}{frozen}, "
           f"{os.cpu_count()} cores, {args.runs} run(s))", flush=True)
@@ -359,12 +359,13 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=3, help="measurements of both servers")
     parser.add_argument("--database-url", default=None,
                         help="a PostgreSQL server to store in (a fresh database is made on it)")
-    parser.add_argument("--uvloop", action="store_true",
-                        help="run both servers on uvloop (must be installed)")
+    parser.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto",
+                        help="the servers' event loop (auto: as careline serve, uvloop if "
+                             "installed)")
     parser.add_argument("--no-gc-freeze", dest="gc_freeze", action="store_false",
                         help="do not freeze start-up objects (careline serve freezes them)")
     parsed = parser.parse_args()
     if parsed.serve:
-        serve(parsed.serve, parsed.port, parsed.database_url, parsed.uvloop, parsed.gc_freeze)
+        serve(parsed.serve, parsed.port, parsed.database_url, parsed.gc_freeze)
         sys.exit(0)
     sys.exit(asyncio.run(main(parsed)))

@@ -128,6 +128,7 @@ def _serve(args: argparse.Namespace, settings: Settings | None) -> int:
     assert settings is not None
     from aiohttp import web
 
+    from gateway import event_loop
     from gateway.app import create_app, freeze_startup_objects
     from gateway.logs import configure_logging
 
@@ -139,7 +140,8 @@ def _serve(args: argparse.Namespace, settings: Settings | None) -> int:
     print(f"Careline is serving on http://{args.host}:{args.port}", file=args.stdout, flush=True)
     app = create_app(settings)
     app.on_startup.append(freeze_startup_objects)
-    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None,
+                loop=event_loop.new_event_loop())
     return 0
 
 
