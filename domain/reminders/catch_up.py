@@ -21,7 +21,7 @@ from domain.reminders.time_rules import RULE_OF_CODE, local_instant
 from domain.rules import DecisionCode, SendWindowRules, defer_to_allowed
 from domain.rules.send_window import blocking_reason, describe_local
 
-__all__ = ["CatchUp", "catch_up_disabled_by", "place_catch_up"]
+__all__ = ["CatchUp", "catch_up_anchor", "catch_up_disabled_by", "place_catch_up"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +114,18 @@ def place_catch_up(
     placed = _place(candidates[index:], start, times, rules)
     _PLACED[key] = (settings, rules, placed)
     return placed
+
+
+def catch_up_anchor(
+    booked_at: datetime, start: datetime, settings: ReminderSettings, rules: SendWindowRules
+) -> datetime:
+    """What :func:`place_catch_up` reads of ``booked_at``: the first catch-up time at or after
+    the booking (``start`` when none is left). Two bookings with the same anchor get the same
+    catch-up -- except in schedulable-window mode (``settings.catch_up_in_schedulable_window``
+    with template windows), where the booking time itself is read."""
+    candidates = _all_candidates(start, settings, rules)
+    index = bisect.bisect_left(candidates, booked_at)
+    return candidates[index] if index < len(candidates) else start
 
 
 def _place(candidates: list[datetime], start: datetime, times: str,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from domain.model import Channel
@@ -40,7 +41,7 @@ from domain.reminders.time_rules import reminder_rules
 from domain.rules import SendWindowRules, defer_to_allowed
 from domain.rules.send_window import describe_local
 
-__all__ = ["dedupe_key", "plan_reminders"]
+__all__ = ["address_digest", "dedupe_key", "dedupe_key_parts", "plan_reminders"]
 
 
 _MISSED = RuleNote("REM-42", "missed", "the appointment was booked after this reminder's time")
@@ -73,12 +74,22 @@ def _live(slot: _Slot) -> bool:
     return slot.status in (PlanStatus.PLANNED, PlanStatus.DUE)
 
 
+@lru_cache(maxsize=65_536)
+def address_digest(address: str) -> str:
+    """The short digest of an address that a dedupe key carries (never the address itself)."""
+    return hashlib.blake2s(address.encode(), digest_size=6).hexdigest()
+
+
+def dedupe_key_parts(slot: str, channel: str, at: datetime) -> tuple[str, str]:
+    """What a dedupe key holds around the address digest, after ``rem:{appointment_id}``."""
+    return f":{slot}:{channel}:", f":{int(at.timestamp())}"
+
+
 def dedupe_key(appointment_id: str, slot: str, channel: str, address: str, at: datetime) -> str:
     """The outbox dedupe key of one reminder: the same inputs always give the same key, and a
     new time, channel or address gives a new one (so re-planning replaces the row)."""
-    digest = hashlib.blake2s(address.encode(), digest_size=6).hexdigest()
-    stamp = int(at.timestamp())
-    return f"rem:{appointment_id}:{slot}:{channel}:{digest}:{stamp}"
+    head, tail = dedupe_key_parts(slot, channel, at)
+    return f"rem:{appointment_id}{head}{address_digest(address)}{tail}"
 
 
 def _cadence(request: PlanRequest, rules: SendWindowRules, booked: datetime) -> list[_Slot]:

@@ -2,8 +2,12 @@
 
 :func:`row_tuples` turns a plan into outbox rows as plain tuples in :data:`OUTBOX_COLUMNS`
 order -- no per-row objects, so a million appointments fit in a few seconds of writing.
-:func:`copy_rows_postgres` writes them with ``COPY`` into an unlogged staging table and one
-``INSERT ... ON CONFLICT (dedupe_key) DO NOTHING`` (idempotent like ``add_many``);
+:class:`BulkRows` does the same for a whole batch sharing settings, policy and ``now``: each
+distinct plan is made once (``BatchPlanner``) and kept as row templates, so an appointment
+costs a dictionary lookup and the tuples of its rows.
+:func:`copy_rows_postgres` writes them with one ``COPY`` into ``outbox`` when no dedupe key
+exists yet, else through a staging table and ``INSERT ... ON CONFLICT (dedupe_key) DO
+NOTHING`` (idempotent like ``add_many`` either way);
 :func:`insert_rows_sqlite` uses ``INSERT ... ON CONFLICT DO NOTHING`` on a stdlib connection.
 """
 
@@ -16,10 +20,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.model import new_id
-from domain.reminders import PlanRequest, ReminderPlan
+from domain.org_settings import ReminderSettings
+from domain.reminders import PlanRequest, Practice, ReminderPlan
+from domain.reminders.batch import BatchPlanner, PendingReminder
+from domain.reminders.planner import address_digest
+from domain.rules import DeliveryPolicy
 
 __all__ = [
     "OUTBOX_COLUMNS",
+    "BulkRows",
     "copy_rows_postgres",
     "fast_ids",
     "insert_rows_sqlite",
@@ -39,18 +48,28 @@ def _sqlite_time(moment: datetime) -> str:
 
 def fast_ids() -> Callable[[], str]:
     """An id generator for one bulk run: the layout of :func:`new_id` (26 characters, time
-    first), a random per-run prefix and a counter -- unique without a syscall per id."""
+    first), a random per-run prefix and a counter -- unique without a syscall per id, and
+    increasing, so ids append to the primary key's index."""
     prefix = new_id()[:16]
-    counter = itertools.count()
     alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    low = [a + b for a in alphabet for b in alphabet]  # the last two characters (10 bits)
+    counter = itertools.count()
 
-    def next_id() -> str:
-        value = next(counter)
+    def encode(value: int) -> str:
         chars = []
-        for _ in range(10):
+        for _ in range(8):
             chars.append(alphabet[value & 31])
             value >>= 5
         return prefix + "".join(reversed(chars))
+
+    high = [-1, ""]
+
+    def next_id() -> str:
+        value = next(counter)
+        top = value >> 10
+        if top != high[0]:
+            high[0], high[1] = top, encode(top)
+        return f"{high[1]}{low[value & 1023]}"
 
     return next_id
 
@@ -87,6 +106,66 @@ def row_tuples(
     return rows
 
 
+_Template = tuple[str, str, bool, int, str, str, str, Any]
+"""Per pending reminder: dedupe key head and tail, channel, which address list and index,
+template key, context after the appointment id, due time (stored form)."""
+
+
+class BulkRows:
+    """Outbox row tuples (:data:`OUTBOX_COLUMNS` order) for many appointments planned with the
+    same practice, settings, policy and ``now`` -- the same rows as :func:`row_tuples` of
+    ``plan_reminders``, in the same order, each distinct plan computed once.
+
+    Args:
+        practice, settings, policy, now: shared by the batch (see ``BatchPlanner``).
+        sqlite: store times as SQLite text instead of aware datetimes.
+        ids: the row id generator (:func:`fast_ids` for a bulk run).
+        created_at: the rows' ``created_at`` and ``updated_at`` (default: ``now``).
+    """
+
+    def __init__(
+        self, practice: Practice, settings: ReminderSettings, policy: DeliveryPolicy,
+        now: datetime, *, sqlite: bool, ids: Callable[[], str] = new_id,
+        created_at: datetime | None = None,
+    ) -> None:
+        self._sqlite = sqlite
+        self._ids = ids
+        created = created_at or now
+        self._created: Any = _sqlite_time(created) if sqlite else created
+        self._planner: BatchPlanner[tuple[_Template, ...]] = BatchPlanner(
+            practice, settings, policy, now, self._templates)
+
+    def _templates(self, pending: tuple[PendingReminder, ...]) -> tuple[_Template, ...]:
+        opening = len('{"appointment_id":"')
+        return tuple(
+            (p.key_head, p.key_tail, p.by_voice, p.address_index, str(p.channel),
+             p.template_key, _context("", p.kind, p.slot, p.days_before)[opening:],
+             _sqlite_time(p.due_at) if self._sqlite else p.due_at)
+            for p in pending
+        )
+
+    def rows(self, request: PlanRequest) -> list[tuple[Any, ...]]:
+        """The pending outbox rows of ``request``'s plan."""
+        templates, addresses = self._planner.pending(request)
+        if not templates:
+            return []
+        assert addresses is not None
+        appointment, patient = request.appointment, request.patient
+        aid, org, pid, fid = (appointment.id, appointment.org_id, patient.id,
+                              appointment.facility_id)
+        language, created, ids, digest = (patient.preferred_language, self._created,
+                                           self._ids, address_digest)
+        rows = []
+        for head, tail, by_voice, index, channel, template, context, due in templates:
+            address = addresses[by_voice][index]
+            rows.append((
+                ids(), org, f"rem:{aid}{head}{digest(address)}{tail}", "reminder", channel,
+                address, pid, aid, fid, template, language,
+                f'{{"appointment_id":"{aid}{context}', due, "pending", 0, created, created,
+            ))
+        return rows
+
+
 def insert_rows_sqlite(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """Insert rows in one transaction, skipping dedupe keys already present."""
     names = ", ".join(OUTBOX_COLUMNS)
@@ -99,7 +178,14 @@ def insert_rows_sqlite(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]
 
 
 async def copy_rows_postgres(conn: Any, rows: Sequence[tuple[Any, ...]]) -> int:
-    """COPY rows into a staging table, then insert the new ones into ``outbox``.
+    """Insert rows whose dedupe keys are new into ``outbox`` (idempotent like ``add_many``).
+
+    First optimistically: one ``COPY`` straight into ``outbox`` under a savepoint -- a fresh
+    import conflicts with nothing, and this is PostgreSQL's cheapest write. The unique dedupe
+    key makes that ``COPY`` fail as a whole on any existing (or repeated) key; then the
+    savepoint is rolled back and the rows go through an unlogged staging table and one
+    ``INSERT ... ON CONFLICT (dedupe_key) DO NOTHING``. Either way exactly the rows with new
+    keys are inserted.
 
     Args:
         conn: an asyncpg connection.
@@ -108,8 +194,16 @@ async def copy_rows_postgres(conn: Any, rows: Sequence[tuple[Any, ...]]) -> int:
     Returns:
         How many rows were inserted (existing dedupe keys are skipped).
     """
+    import asyncpg
+
     names = ", ".join(OUTBOX_COLUMNS)
     async with conn.transaction():
+        try:
+            async with conn.transaction():
+                await conn.copy_records_to_table("outbox", records=rows, columns=OUTBOX_COLUMNS)
+            return len(rows)
+        except asyncpg.UniqueViolationError:
+            pass
         await conn.execute(
             "CREATE TEMP TABLE IF NOT EXISTS outbox_stage "
             "(LIKE outbox INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
