@@ -307,11 +307,16 @@ user_groups = sa.Table(
     sa.Column("group_id", ID, sa.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
 )
 
+# The outbox takes millions of pending reminder rows in bulk (EHR imports, re-plans), so it
+# keeps no index a pending row does not need: ``org_id`` alone is served by the leading column
+# of ``ix_outbox_org_to``; rows are found by ``sent_at`` only once sent and by ``retry_of`` only
+# when they are retries, so those indexes are partial (a query must state ``IS NOT NULL`` or
+# compare the column for SQLite to use them).
 outbox = sa.Table(
     "outbox",
     metadata,
     _id(),
-    _org(),
+    sa.Column("org_id", ID, sa.ForeignKey("organizations.id"), nullable=False),
     sa.Column("dedupe_key", sa.String(200), nullable=False, unique=True),
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("channel", sa.String(16), nullable=False),
@@ -336,10 +341,19 @@ outbox = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("sent_at", UTCDateTime),
-    sa.Index("ix_outbox_state_due", "state", "due_at"),
+    # The claim orders by (due_at, id): with id in the index no claim sorts the pending rows.
+    sa.Index("ix_outbox_state_due", "state", "due_at", "id"),
     sa.Index("ix_outbox_appointment", "appointment_id"),
-    sa.Index("ix_outbox_org_sent", "org_id", "sent_at"),
-    sa.Index("ix_outbox_retry_of", "retry_of"),
+    sa.Index(
+        "ix_outbox_org_sent", "org_id", "sent_at",
+        sqlite_where=sa.text("sent_at IS NOT NULL"),
+        postgresql_where=sa.text("sent_at IS NOT NULL"),
+    ),
+    sa.Index(
+        "ix_outbox_retry_of", "retry_of",
+        sqlite_where=sa.text("retry_of IS NOT NULL"),
+        postgresql_where=sa.text("retry_of IS NOT NULL"),
+    ),
     sa.Index("ix_outbox_org_to", "org_id", "to_address"),
 )
 

@@ -126,7 +126,8 @@ async def last_sent(
 ) -> list[dict[str, Any]]:
     """The latest messages sent (REM-45)."""
     rows = await conn.execute(
-        _outbox_query(scope, _O.state == OutboxState.SENT.value)
+        # sent_at IS NOT NULL (true of every sent row) lets SQLite use the partial index.
+        _outbox_query(scope, _O.state == OutboxState.SENT.value, _O.sent_at.is_not(None))
         .order_by(_O.sent_at.desc(), _O.id.desc())
         .limit(limit)
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 05:09:56.136490
+Create Date: 2026-11-22 07:36:02.042305
 """
 
 from __future__ import annotations
@@ -353,11 +353,24 @@ def upgrade() -> None:
         sa.UniqueConstraint("dedupe_key", name=op.f("uq_outbox_dedupe_key")),
     )
     op.create_index("ix_outbox_appointment", "outbox", ["appointment_id"], unique=False)
-    op.create_index(op.f("ix_outbox_org_id"), "outbox", ["org_id"], unique=False)
-    op.create_index("ix_outbox_org_sent", "outbox", ["org_id", "sent_at"], unique=False)
+    op.create_index(
+        "ix_outbox_org_sent",
+        "outbox",
+        ["org_id", "sent_at"],
+        unique=False,
+        sqlite_where=sa.text("sent_at IS NOT NULL"),
+        postgresql_where=sa.text("sent_at IS NOT NULL"),
+    )
     op.create_index("ix_outbox_org_to", "outbox", ["org_id", "to_address"], unique=False)
-    op.create_index("ix_outbox_retry_of", "outbox", ["retry_of"], unique=False)
-    op.create_index("ix_outbox_state_due", "outbox", ["state", "due_at"], unique=False)
+    op.create_index(
+        "ix_outbox_retry_of",
+        "outbox",
+        ["retry_of"],
+        unique=False,
+        sqlite_where=sa.text("retry_of IS NOT NULL"),
+        postgresql_where=sa.text("retry_of IS NOT NULL"),
+    )
+    op.create_index("ix_outbox_state_due", "outbox", ["state", "due_at", "id"], unique=False)
     op.create_table(
         "providers",
         sa.Column("id", sa.String(length=26), nullable=False),
@@ -1355,10 +1368,19 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_providers_org_id"), table_name="providers")
     op.drop_table("providers")
     op.drop_index("ix_outbox_state_due", table_name="outbox")
-    op.drop_index("ix_outbox_retry_of", table_name="outbox")
+    op.drop_index(
+        "ix_outbox_retry_of",
+        table_name="outbox",
+        sqlite_where=sa.text("retry_of IS NOT NULL"),
+        postgresql_where=sa.text("retry_of IS NOT NULL"),
+    )
     op.drop_index("ix_outbox_org_to", table_name="outbox")
-    op.drop_index("ix_outbox_org_sent", table_name="outbox")
-    op.drop_index(op.f("ix_outbox_org_id"), table_name="outbox")
+    op.drop_index(
+        "ix_outbox_org_sent",
+        table_name="outbox",
+        sqlite_where=sa.text("sent_at IS NOT NULL"),
+        postgresql_where=sa.text("sent_at IS NOT NULL"),
+    )
     op.drop_index("ix_outbox_appointment", table_name="outbox")
     op.drop_table("outbox")
     op.drop_table("message_templates")
