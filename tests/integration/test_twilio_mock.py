@@ -1,5 +1,6 @@
 """Outbound SMS and calls with the official twilio client against a local mock of Twilio's REST
-API (Prism serving Twilio's own OpenAPI description, ../shared/peers/twilio-oai).
+API (Prism serving Twilio's own OpenAPI description, ../shared/peers/twilio-oai, or
+``CARELINE_PEERS_DIR``).
 
 Prism is installed with ``npm install`` at the repository root (package.json); without it these
 tests skip (or fail when CARELINE_REQUIRE_SERVICES is set, as on CI).
@@ -31,7 +32,21 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 PRISM = ROOT / "node_modules" / ".bin" / "prism"
-SPEC = ROOT.parent / "shared" / "peers" / "twilio-oai" / "twilio_api_v2010.json"
+_SPEC_PATH = Path("peers") / "twilio-oai" / "twilio_api_v2010.json"
+
+
+def _find_spec() -> Path:
+    """Twilio's OpenAPI description: under ``CARELINE_PEERS_DIR`` when set, else in the
+    ``shared/peers`` folder beside the checkout (or beside one of its parent folders)."""
+    if peers := os.environ.get("CARELINE_PEERS_DIR"):
+        return Path(peers) / _SPEC_PATH.relative_to("peers")
+    for folder in ROOT.parents:
+        if (found := folder / "shared" / _SPEC_PATH).is_file():
+            return found
+    return ROOT.parent / "shared" / _SPEC_PATH
+
+
+SPEC = _find_spec()
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 
 
