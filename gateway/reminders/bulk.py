@@ -8,7 +8,8 @@ costs a dictionary lookup and the tuples of its rows.
 :func:`copy_rows_postgres` writes them with one ``COPY`` into ``outbox`` when no dedupe key
 exists yet, else through a staging table and ``INSERT ... ON CONFLICT (dedupe_key) DO
 NOTHING`` (idempotent like ``add_many`` either way);
-:func:`insert_rows_sqlite` uses ``INSERT ... ON CONFLICT DO NOTHING`` on a stdlib connection.
+:func:`insert_rows_sqlite` uses ``INSERT ... ON CONFLICT DO NOTHING`` on a stdlib connection
+(:func:`add_rows_sqlite` the same inside a transaction someone else controls).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from domain.rules import DeliveryPolicy
 
 __all__ = [
     "OUTBOX_COLUMNS",
+    "SQLITE_INSERT",
     "BulkRows",
+    "add_rows_sqlite",
     "copy_rows_postgres",
     "fast_ids",
     "insert_rows_sqlite",
@@ -166,15 +169,28 @@ class BulkRows:
         return rows
 
 
+SQLITE_INSERT = (
+    f"INSERT INTO outbox ({', '.join(OUTBOX_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in OUTBOX_COLUMNS)}) ON CONFLICT(dedupe_key) DO NOTHING"
+)
+
+
 def insert_rows_sqlite(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """Insert rows in one transaction, skipping dedupe keys already present."""
-    names = ", ".join(OUTBOX_COLUMNS)
-    marks = ", ".join("?" for _ in OUTBOX_COLUMNS)
     with conn:
-        conn.executemany(
-            f"INSERT INTO outbox ({names}) VALUES ({marks}) ON CONFLICT(dedupe_key) DO NOTHING",
-            rows,
-        )
+        add_rows_sqlite(conn, rows)
+
+
+def add_rows_sqlite(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+    """Insert rows in the transaction ``conn`` is in (no transaction control of its own, so
+    it can run through ``Database.run_on_worker``), skipping dedupe keys already present.
+
+    Returns:
+        How many rows were inserted.
+    """
+    before = conn.total_changes
+    conn.executemany(SQLITE_INSERT, rows).close()
+    return conn.total_changes - before
 
 
 async def copy_rows_postgres(conn: Any, rows: Sequence[tuple[Any, ...]]) -> int:
