@@ -200,18 +200,9 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             self._adapt_connection._handle_exception(error)
 
     async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
-        adapted = self._adapt_connection
-        connection = self._connection
-        async with adapted._execute_mutex:
-            if not getattr(connection, "_running", True) or connection._connection is None:
-                raise ValueError("Connection closed")  # as aiosqlite says it
-            prelude, adapted._waiting = adapted._waiting, []
-            # Queued without a pause from here on, so the thread runs it (and counts it done)
-            # even if this caller is cancelled while it waits.
-            adapted._in_flight += 1
-            outcome: _Outcome = await connection._execute(
-                _run_on_worker, adapted, prelude, operation, parameters, many
-            )
+        outcome: _Outcome = await self._adapt_connection._trip(
+            _run_on_worker, operation, parameters, many
+        )
         self._description, self._rowcount, self._lastrowid, rows = outcome
         self._rows = deque(rows)
 
@@ -301,15 +292,21 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
 
     async def _call(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         """Run ``fn`` on the thread after what waits, in one trip (see :func:`run_on_worker`)."""
+        result: T = await self._trip(_call_on_worker, fn, args)
+        return result
+
+    async def _trip(self, on_worker: Callable[..., Any], *args: Any) -> Any:
+        """``on_worker(self, prelude, *args)`` on aiosqlite's thread, the prelude being what
+        waits (taken from the queue here); ``on_worker`` counts itself done there."""
         connection = self._connection
         async with self._execute_mutex:
             if not getattr(connection, "_running", True) or connection._connection is None:
                 raise ValueError("Connection closed")  # as aiosqlite says it
             prelude, self._waiting = self._waiting, []
-            # Queued without a pause from here on (see _OneTripCursor._run).
+            # Queued without a pause from here on, so the thread runs it (and counts it done)
+            # even if this caller is cancelled while it waits.
             self._in_flight += 1
-            result: T = await connection._execute(_call_on_worker, self, prelude, fn, args)
-        return result
+            return await connection._execute(on_worker, self, prelude, *args)
 
     def _end(self, waiting: list[_Waiting], *, commit: bool) -> None:
         try:

@@ -348,13 +348,17 @@ def _values(row: Any) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in names:
         value = getattr(row, name)
-        if type(value) not in _AS_IS:
-            if isinstance(value, Enum):
-                value = value.value
-            elif isinstance(value, tuple | frozenset):
-                value = list(value)
-        values[name] = value
+        values[name] = value if type(value) in _AS_IS else _plain(value)
     return values
+
+
+def _plain(value: Any) -> Any:
+    """A model value as a column takes it: an enum's value, a tuple or set as a list."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple | frozenset):
+        return list(value)
+    return value
 
 
 _INSERTS: dict[tuple[str, str, bool], Any] = {}
@@ -523,10 +527,7 @@ def _raw_insert(
         for name, process in zip(names, processors, strict=True):
             value = getattr(row, name)
             if type(value) not in _AS_IS:
-                if isinstance(value, Enum):
-                    value = value.value
-                elif isinstance(value, tuple | frozenset):
-                    value = list(value)
+                value = _plain(value)
             params.append(value if process is None else process(value))
     return sql, params
 
