@@ -17,6 +17,8 @@ from gateway.api.views import json_ok
 from gateway.auth.audit import audit
 from gateway.auth.principal import Permission
 from gateway.auth.request import require_permission
+from gateway.inbound.keys import ADDRESS_BOOK
+from gateway.inbound.org_changes import announce_org_change
 from gateway.keys import CLOCK, DB
 
 __all__ = ["get_hub_settings", "list_audit", "update_hub_settings"]
@@ -59,6 +61,8 @@ async def update_hub_settings(request: web.Request) -> web.Response:
         await practice.save_org_settings(principal.org_id, settings)
         await audit(conn, principal, "update", "settings", principal.org_id, now,
                     sections=sorted(body))
+    if ADDRESS_BOOK in request.app:  # the channel gateway keeps organisations for a while
+        await announce_org_change(request.app, principal.org_id)
     return json_ok(_view(settings))
 
 

@@ -10,7 +10,9 @@ Addresses by channel:
 - Widget: the organisation's public key.
 
 Organisations are few and rarely change, so a resolved address is cached for ``ttl`` seconds
-(a missing one is not cached, so a newly set number works at once).
+(a missing one is not cached, so a newly set number works at once). When staff change an
+organisation's settings, every process forgets it at once (``gateway/inbound/org_changes.py``);
+the ``ttl`` bounds what a change made outside the API (a script on the database) can leave.
 """
 
 from __future__ import annotations
@@ -69,6 +71,12 @@ class AddressBook:
         self.inbound_email_domain = inbound_email_domain.lower()
         self.ttl = ttl
         self._cache: dict[tuple[str, str], tuple[float, Organization]] = {}
+
+    def forget(self, org_id: str) -> None:
+        """Drop what is remembered of organisation ``org_id`` (its settings changed)."""
+        stale = [key for key, (_, org) in self._cache.items() if org.id == org_id]
+        for key in stale:
+            del self._cache[key]
 
     async def resolve(self, conn: AsyncConnection, envelope: Envelope) -> Target:
         """The organisation (and tied thread, for email replies) of an inbound message.

@@ -16,6 +16,7 @@ from channels.widget_frames import WidgetFrames
 from gateway.inbound.addresses import AddressBook
 from gateway.inbound.hub_responder import HubResponder
 from gateway.inbound.keys import ADDRESS_BOOK, PIPELINE, RESPONDER
+from gateway.inbound.org_changes import forget_changed_orgs
 from gateway.inbound.pipeline import InboundPipeline
 from gateway.inbound.responder import InboundContext
 from gateway.keys import CLOCK, DB, SETTINGS, STORES
@@ -71,3 +72,4 @@ def setup_channels(app: web.Application) -> None:
     router.add_get("/widget/ws", socket_handler)
     setup_simulator(app)
     app.cleanup_ctx.append(smtp_listener)
+    app.cleanup_ctx.append(forget_changed_orgs)
