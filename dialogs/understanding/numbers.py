@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from dialogs.understanding.normalise import Normalised
 
@@ -46,13 +47,32 @@ def parse_number(normalised: Normalised, text: str, *, choosing: bool) -> int | 
     rest = [w for w in normalised.words if w not in allowed]
     if len(rest) == 1:
         word = rest[0]
-        if word.isdigit() and len(word) <= _MAX_DIGITS:
-            return int(word)
+        if (number := _as_number(word)) is not None:
+            return number
         if choosing:
             return _ORDINALS.get(word)
         return None
-    if choosing and len(rest) == 2 and all(w.isdigit() and len(w) <= _MAX_DIGITS for w in rest):
+    if choosing and len(rest) == 2:
+        score, scale = _as_number(rest[0]), _as_number(rest[1])
+        if score is None or scale is None:
+            return None
         if "/" in text or not _OUT_OF.isdisjoint(normalised.words):
-            score, scale = int(rest[0]), int(rest[1])
             return score if score <= scale else None
     return None
+
+
+def _as_number(word: str) -> int | None:
+    """The number a word of digits writes ("2", Arabic-Indic "٢", circled "②"), or None.
+
+    Every character must be a digit with a value (``str.isdigit`` also admits characters such
+    as "❶" that ``int`` refuses, so it is not used); at most ``_MAX_DIGITS`` of them.
+    """
+    if not word or len(word) > _MAX_DIGITS:
+        return None
+    value = 0
+    for char in word:
+        digit = unicodedata.digit(char, None)
+        if digit is None:
+            return None
+        value = value * 10 + digit
+    return value

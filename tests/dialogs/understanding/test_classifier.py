@@ -195,3 +195,10 @@ def test_long_text_is_handled() -> None:
 def test_negative_options_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="options"):
         classify("1", options=-1)
+
+
+@pytest.mark.parametrize("text", ["③", "❸", "٣", "³", "option ③"])
+def test_a_number_in_other_digits_is_the_same_choice(text: str) -> None:
+    # Circled, Arabic-Indic and superscript digits: str.isdigit admits them all, int() not.
+    result = classify(text, context=Context.RESCHEDULE_OPTIONS, options=3)
+    assert result.option == 3
