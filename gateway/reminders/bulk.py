@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.model import new_id
+from domain.model.ids import encode
 from domain.org_settings import ReminderSettings
 from domain.reminders import PlanRequest, Practice, ReminderPlan
 from domain.reminders.batch import BatchPlanner, PendingReminder
@@ -54,24 +55,15 @@ def fast_ids() -> Callable[[], str]:
     first), a random per-run prefix and a counter -- unique without a syscall per id, and
     increasing, so ids append to the primary key's index."""
     prefix = new_id()[:16]
-    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-    low = [a + b for a in alphabet for b in alphabet]  # the last two characters (10 bits)
+    low = [encode(value)[-2:] for value in range(1024)]  # the last two characters (10 bits)
     counter = itertools.count()
-
-    def encode(value: int) -> str:
-        chars = []
-        for _ in range(8):
-            chars.append(alphabet[value & 31])
-            value >>= 5
-        return prefix + "".join(reversed(chars))
-
     high = [-1, ""]
 
     def next_id() -> str:
         value = next(counter)
         top = value >> 10
-        if top != high[0]:
-            high[0], high[1] = top, encode(top)
+        if top != high[0]:  # the eight characters before them change once in 1,024 ids
+            high[0], high[1] = top, prefix + encode(top)[-8:]
         return f"{high[1]}{low[value & 1023]}"
 
     return next_id

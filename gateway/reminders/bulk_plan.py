@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,7 +33,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.model import (
     ACTIVE_STATUSES,
     Appointment,
-    MessageDirection,
     Organization,
     OutboxState,
 )
@@ -55,6 +54,7 @@ from gateway.reminders.loading import (
     PolicyFor,
     default_policy,
     load_practice,
+    patients_replied_at,
     warm_calendar,
 )
 from gateway.reminders.service import replan
@@ -190,7 +190,7 @@ async def _plan_chunk(
     existing = await _outbox_keys(conn, ids)
     patients = await PatientRepository(conn).get_many({a.patient_id for a in appointments})
     same_day = await _same_day(conn, appointments)
-    replied = await _replied(conn, list(patients))
+    replied = await patients_replied_at(conn, list(patients))
     for year in sorted({a.start.year for a in appointments}):
         await warm_calendar(facts.policy, year)
     rows: list[tuple[Any, ...]] = []
@@ -271,27 +271,6 @@ async def _same_day(
         a.id: tuple(o for o in by_patient[a.patient_id] if abs(o.start - a.start) < _DAY)
         for a in appointments
     }
-
-
-async def _replied(conn: AsyncConnection, patient_ids: list[str]) -> dict[str, datetime]:
-    """When each patient last wrote to Careline (``patient_replied_at``, in one query)."""
-    if not patient_ids:
-        return {}
-    query = (
-        sa.select(t.conversations.c.patient_id, sa.func.max(t.messages.c.created_at))
-        .select_from(t.messages.join(t.conversations,
-                                     t.messages.c.conversation_id == t.conversations.c.id))
-        .where(t.conversations.c.patient_id.in_(patient_ids),
-               t.messages.c.direction == MessageDirection.INBOUND.value)
-        .group_by(t.conversations.c.patient_id)
-    )
-    found = {}
-    for patient_id, value in await conn.execute(query):
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        if isinstance(value, datetime):
-            found[patient_id] = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return found
 
 
 async def _write(db: Database, conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> int:

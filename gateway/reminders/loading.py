@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -26,6 +26,7 @@ __all__ = [
     "load_practice",
     "load_request",
     "patient_replied_at",
+    "patients_replied_at",
     "warm_calendar",
 ]
 
@@ -73,19 +74,30 @@ class OrgFacts:
 
 async def patient_replied_at(conn: AsyncConnection, patient_id: str) -> datetime | None:
     """When the patient last wrote to Careline (any conversation), for REM-60."""
+    return (await patients_replied_at(conn, [patient_id])).get(patient_id)
+
+
+async def patients_replied_at(
+    conn: AsyncConnection, patient_ids: Collection[str]
+) -> dict[str, datetime]:
+    """:func:`patient_replied_at` of each of ``patient_ids`` that ever wrote, in one query."""
+    if not patient_ids:
+        return {}
     query = (
-        sa.select(sa.func.max(t.messages.c.created_at))
+        sa.select(t.conversations.c.patient_id, sa.func.max(t.messages.c.created_at))
         .select_from(t.messages.join(t.conversations,
                                      t.messages.c.conversation_id == t.conversations.c.id))
-        .where(t.conversations.c.patient_id == patient_id,
+        .where(t.conversations.c.patient_id.in_(list(patient_ids)),
                t.messages.c.direction == MessageDirection.INBOUND.value)
+        .group_by(t.conversations.c.patient_id)
     )
-    value = (await conn.execute(query)).scalar_one_or_none()
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value if isinstance(value, datetime) else None
+    found = {}
+    for patient_id, value in await conn.execute(query):
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if isinstance(value, datetime):
+            found[patient_id] = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return found
 
 
 async def load_request(
