@@ -22,11 +22,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from dialogs.actions.backoffice import BackOffice
 from domain.clock import Clock, SystemClock
 from domain.errors import Conflict, NotFound, ValidationError
+from domain.model import Patient
 
 __all__ = [
     "ActionResult",
     "CarelineAction",
     "OfficeSource",
+    "answer_language",
     "in_process",
     "run_in_process",
     "slot_text",
@@ -55,6 +57,11 @@ def slot_text(tracker: Tracker, name: str) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+def answer_language(tracker: Tracker, patient: Patient) -> str:
+    """The language to answer in: the ``language`` slot's, else the patient's preferred one."""
+    return slot_text(tracker, "language") or patient.preferred_language
 
 
 class CarelineAction(Action):  # type: ignore[misc]  # rasa_sdk ships no type hints

@@ -11,7 +11,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from dialogs.actions.backoffice import BackOffice
-from dialogs.actions.base import CarelineAction, Events, required_slot, slot_text
+from dialogs.actions.base import (
+    CarelineAction,
+    Events,
+    answer_language,
+    required_slot,
+    slot_text,
+)
 from dialogs.replies import reply
 from domain.errors import NotFound
 
@@ -41,7 +47,7 @@ class ActionJoinWaitlist(CarelineAction):
             if (value := slot_text(tracker, name)) is not None
         }
         await office.join_waitlist(patient.org_id, patient.id, at=now, preferences=preferences)
-        language = slot_text(tracker, "language") or patient.preferred_language
+        language = answer_language(tracker, patient)
         dispatcher.utter_message(text=reply("action.waitlist_joined", language).text)
         return [SlotSet("waitlist_requested", True)]
 
@@ -57,7 +63,7 @@ class ActionLeaveWaitlist(CarelineAction):
     ) -> Events:
         patient = await office.patient(required_slot(tracker, "patient_id"))
         await office.leave_waitlist(patient.org_id, patient.id, at=now)
-        language = slot_text(tracker, "language") or patient.preferred_language
+        language = answer_language(tracker, patient)
         dispatcher.utter_message(text=reply("waitlist.left", language).text)
         return [SlotSet("waitlist_left", True)]
 
@@ -73,7 +79,7 @@ class ActionReferralStatus(CarelineAction):
     ) -> Events:
         patient = await office.patient(required_slot(tracker, "patient_id"))
         status = await office.referral_status(patient.org_id, patient.id, at=now)
-        language = slot_text(tracker, "language") or patient.preferred_language
+        language = answer_language(tracker, patient)
         if status is None:
             dispatcher.utter_message(text=reply("action.referral_unknown", language).text)
         else:
@@ -106,7 +112,7 @@ class ActionRequestRefill(CarelineAction):
                 text=tracker.latest_message.get("text") or "", reopen=True,
                 notes=[f"Prescription refill requested: {medication[:200]}"],
             )
-        language = slot_text(tracker, "language") or patient.preferred_language
+        language = answer_language(tracker, patient)
         dispatcher.utter_message(text=reply("action.refill", language).text)
         return [SlotSet("refill_requested", True)]
 
