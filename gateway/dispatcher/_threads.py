@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.model import Channel, ConversationStatus, MessageStatus, new_id
 from domain.storage import tables as t
 from domain.storage._sqlite_one_trip import defer
+from domain.storage.arrays import unnest_columns
 
 __all__ = ["ThreadKey", "add_messages", "ensure_threads", "update_outbox_message"]
 
@@ -81,12 +82,7 @@ def _unnest_insert(
     CONFLICT DO NOTHING`` unless ``conflict`` is false) -- one statement, compiled and
     prepared once, whatever the number of rows (JSON columns travel as text and are cast
     back)."""
-    arrays = sa.func.unnest(*(
-        sa.bindparam(f"u_{name}", type_=postgresql.ARRAY(
-            sa.Text() if name in json_columns else table.c[name].type
-        ))
-        for name in columns
-    )).table_valued(*columns).render_derived(name="u")
+    arrays = unnest_columns(table, columns, prefix="u_", alias="u", as_text=json_columns)
     picked = [
         sa.cast(arrays.c[name], postgresql.JSONB) if name in json_columns else arrays.c[name]
         for name in columns

@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.model import OutboxState
 from domain.storage import tables as t
+from domain.storage.arrays import unnest_columns
 
 __all__ = ["Transition", "apply_transitions"]
 
@@ -56,16 +56,7 @@ def _common(now: datetime) -> dict[str, Any]:
     return {"lease_expires_at": None, "updated_at": now}
 
 
-def _array(name: str, column: Any) -> Any:
-    return sa.bindparam(name, type_=postgresql.ARRAY(column.type))
-
-
-_ROWS = sa.func.unnest(
-    _array("t_id", _C.id),
-    _array("t_state", _C.state),
-    _array("t_reason", _C.reason),
-    *(_array(f"t_{n}", getattr(_C, n)) for n in _OPTIONAL),
-).table_valued("id", "state", "reason", *_OPTIONAL).render_derived(name="v")
+_ROWS = unnest_columns(t.outbox, ("id", "state", "reason", *_OPTIONAL), prefix="t_", alias="v")
 
 
 async def _apply_values(
